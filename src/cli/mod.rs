@@ -1,0 +1,84 @@
+//! The command line: parses arguments with clap, runs the subcommand, and maps the outcome to
+//! the exit codes of DESIGN.md (0 success, 1 runbook errors or a failed step, 2 usage errors).
+
+mod check;
+mod files;
+mod outline;
+mod show;
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cairn",
+    version,
+    about = "Walk a Markdown runbook step by step, recording everything",
+    long_about = "cairn reads ordinary Markdown runbooks (bash blocks, `$ ` prompts, <placeholders>) \
+                  as a graph of steps.\n\nFormat reference: docs/format.md"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Lint runbooks: report problems with file:line:col (exit 1 when any has an error).
+    Check(check::CheckArgs),
+    /// Print the parsed step graph of one runbook, as an outline or as JSON.
+    Show(show::ShowArgs),
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Runs cairn with the process's arguments; returns the exit code.
+pub fn main() -> i32 {
+    run(std::env::args_os())
+}
+
+/// Runs cairn with `args` (the first is the program name); returns the exit code.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            // Help and --version print to stdout and succeed; real usage errors exit 2.
+            let _ = error.print();
+            return if error.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_OK
+            };
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Show(args) => show::run(&args),
+    }
+}
+
+/// Colour on stdout only for a terminal, and never when NO_COLOR is set.
+pub(crate) fn stdout_color() -> bool {
+    std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
+
+/// Prints an error that has no runbook position (a bad path) in the common shape.
+pub(crate) fn print_error(message: &dyn std::fmt::Display) {
+    eprintln!("error: {message}");
+}

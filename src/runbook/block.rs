@@ -1,0 +1,250 @@
+//! Builds one `Block` from a code block found in the Markdown: reads its info string and
+//! attributes, decides its kind, splits console transcripts, and finds placeholders,
+//! variables and destructive commands, each placed at its exact line and column.
+
+use std::collections::HashSet;
+
+use super::classify::{classify, Neighbourhood};
+use super::console::ConsoleCommand;
+use super::destructive::destructive_reason;
+use super::diagnostic::{Code, Diagnostic};
+use super::info_string::parse_info;
+use super::model::{Block, BlockKind, Fence, Placeholder};
+use super::options::block_options;
+use super::placeholders::{placeholder_name, unclosed_placeholders};
+use super::shell::scan;
+use super::source::{Source, Span};
+use super::variables::analyse;
+
+/// A code block as the Markdown walk found it.
+#[derive(Clone, Debug)]
+pub struct RawBlock {
+    pub span: Span,
+    pub fence: Fence,
+    /// The info string as written, and where it starts.
+    pub info: Option<(String, usize)>,
+    pub content: String,
+    /// (offset in `content`, offset in the source) for each piece of text pulldown-cmark gave.
+    pub pieces: Vec<(usize, usize)>,
+}
+
+impl RawBlock {
+    /// The source offset of an offset in the content.
+    fn source_offset(&self, offset: usize) -> usize {
+        let index = self
+            .pieces
+            .partition_point(|&(start, _)| start <= offset)
+            .saturating_sub(1);
+        self.pieces
+            .get(index)
+            .map_or(self.span.start, |&(start, source)| {
+                source + (offset - start)
+            })
+    }
+}
+
+/// One command with a way to map its offsets back to the block content.
+struct CommandText {
+    text: String,
+    console: Option<ConsoleCommand>,
+    /// Content offset where a plain script starts.
+    start: usize,
+}
+
+impl CommandText {
+    fn content_offset(&self, offset: usize) -> usize {
+        match &self.console {
+            Some(command) => command.content_offset(offset),
+            None => self.start + offset,
+        }
+    }
+}
+
+pub fn build(
+    raw: &RawBlock,
+    source: &Source,
+    around: Neighbourhood,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Block {
+    let info = match &raw.info {
+        Some((text, offset)) => parse_info(text, *offset, diagnostics),
+        None => Default::default(),
+    };
+    let options = block_options(&info.attrs, diagnostics);
+    let classified = classify(info.lang.as_deref(), &options, &raw.content, around);
+    let kind = classified.kind.unwrap_or(BlockKind::Snippet);
+    if let (Some(looks_like), Some(lang)) = (classified.looks_like, &info.lang) {
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::NotACommand,
+                info_span(raw),
+                format!("this `{lang}` block reads as {looks_like}, so it is shown, not run"),
+            )
+            .with_help(format!(
+                "tag it with its own language (for example ```{}) or add `interpreter=` to run it",
+                match looks_like {
+                    "YAML" => "yaml",
+                    "JSON" => "json",
+                    "a PromQL query" => "promql",
+                    "a log excerpt" => "log",
+                    _ => "text",
+                }
+            )),
+        );
+    }
+
+    let mut commands: Vec<CommandText> = Vec::new();
+    let mut expected_output = None;
+    let console = classified.transcript.is_some();
+    if kind == BlockKind::Command {
+        match classified.transcript {
+            Some(transcript) => {
+                expected_output = transcript.expected;
+                commands = transcript
+                    .commands
+                    .into_iter()
+                    .map(|command| CommandText {
+                        text: command.text.clone(),
+                        console: Some(command),
+                        start: 0,
+                    })
+                    .collect();
+            }
+            None => {
+                let trimmed = raw.content.trim_end_matches(['\n', '\r']);
+                if !trimmed.trim().is_empty() {
+                    commands.push(CommandText {
+                        text: trimmed.to_string(),
+                        console: None,
+                        start: 0,
+                    });
+                }
+            }
+        }
+    }
+
+    let position = |content_offset: usize| source.position(raw.source_offset(content_offset));
+    let block_position = source.position(raw.span.start);
+    let mut placeholders = Vec::new();
+    for (index, command) in commands.iter().enumerate() {
+        let scanned = scan(&command.text);
+        let closing_tags: HashSet<&str> = closing_tag_names(&command.text);
+        for found in scanned.placeholders {
+            let name = placeholder_name(&command.text[found.start..found.end]);
+            if closing_tags.contains(name) {
+                continue;
+            }
+            let start = raw.source_offset(command.content_offset(found.start));
+            let at = source.position(start);
+            placeholders.push(Placeholder {
+                name: name.to_string(),
+                command: index,
+                line: at.line,
+                col: at.col,
+                quote: found.quote,
+                span: Span::new(start, start + (found.end - found.start)),
+            });
+        }
+        let mut line_start = 0;
+        for line in command.text.split_inclusive('\n') {
+            for (open, close) in unclosed_placeholders(line.trim_end_matches('\n')) {
+                let start = raw.source_offset(command.content_offset(line_start + open));
+                diagnostics.push(
+                    Diagnostic::warning(
+                        Code::MalformedPlaceholder,
+                        Span::new(start, start + (close - open)),
+                        format!("`{}` opens a placeholder that is never closed", &line[open..close]),
+                    )
+                    .with_help(format!("close it with `>` (as in `{}>`), or put a space after `<` if it is a redirection", &line[open..close])),
+                );
+            }
+            line_start += line.len();
+        }
+    }
+
+    let texts: Vec<String> = commands
+        .iter()
+        .map(|command| command.text.clone())
+        .collect();
+    let variables = analyse(&texts);
+    let destructive = if kind == BlockKind::Command {
+        texts.iter().find_map(|text| destructive_reason(text))
+    } else {
+        None
+    };
+    let command_lines = commands
+        .iter()
+        .map(|command| position(command.content_offset(0)).line)
+        .collect();
+    let prompt_env = if kind == BlockKind::Command && options.prompt_env != Some(false) {
+        variables.prompt_env.clone()
+    } else {
+        Vec::new()
+    };
+    let mut defines = variables.sets.clone();
+    if let Some(capture) = &options.capture {
+        if !defines.contains(capture) {
+            defines.push(capture.clone());
+        }
+    }
+    Block {
+        kind,
+        lang: info.lang,
+        line: block_position.line,
+        col: block_position.col,
+        fence: raw.fence,
+        interpreter: if kind == BlockKind::Command {
+            classified.interpreter
+        } else {
+            None
+        },
+        console: console && kind == BlockKind::Command,
+        commands: texts,
+        command_lines,
+        expected_output,
+        output_of: None,
+        attrs: info.attrs,
+        options,
+        placeholders,
+        variables: if kind == BlockKind::Command {
+            variables.reads
+        } else {
+            Vec::new()
+        },
+        undefined: Vec::new(),
+        defines: if kind == BlockKind::Command {
+            defines
+        } else {
+            Vec::new()
+        },
+        prompt_env,
+        destructive,
+        content: raw.content.clone(),
+        span: raw.span,
+    }
+}
+
+/// The span to blame for the block as a whole: its info string, or its first line.
+fn info_span(raw: &RawBlock) -> Span {
+    match &raw.info {
+        Some((text, offset)) => Span::new(*offset, offset + text.trim_end().len()),
+        None => Span::new(raw.span.start, raw.span.start + 3),
+    }
+}
+
+/// Names of `</tag>` closers: a `<tag>` with its closer nearby is HTML, not a placeholder.
+fn closing_tag_names(text: &str) -> HashSet<&str> {
+    let mut names = HashSet::new();
+    let mut at = 0;
+    while let Some(offset) = text[at..].find("</") {
+        let start = at + offset + 2;
+        let end = text[start..]
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .map_or(text.len(), |n| start + n);
+        if text[end..].starts_with('>') && end > start {
+            names.insert(&text[start..end]);
+        }
+        at = start;
+    }
+    names
+}

@@ -1,0 +1,335 @@
+//! What a code block is for: a command to run (and by which interpreter), the expected output
+//! of the command before it, or a snippet to show. Decided from the language and, for shell
+//! blocks, from the content: a `bash` block holding YAML is not a command.
+
+use super::console::{extract, is_repl_prompt, PromptRules, Transcript};
+use super::model::BlockKind;
+use super::options::BlockOptions;
+
+/// Languages run by the runbook's shell (front-matter `shell`, default bash).
+const SHELL_FAMILY: &[&str] = &[
+    "sh",
+    "bash",
+    "shell",
+    "console",
+    "shell-session",
+    "sh-session",
+    "shellsession",
+    "terminal",
+];
+/// Transcript languages: `# ` is a root prompt there.
+const CONSOLE_LANGS: &[&str] = &[
+    "console",
+    "shell-session",
+    "sh-session",
+    "shellsession",
+    "terminal",
+];
+/// Shells that run their own blocks.
+const OWN_SHELLS: &[&str] = &["zsh", "fish", "ksh", "dash"];
+const OUTPUT_LANGS: &[&str] = &[
+    "output",
+    "text",
+    "log",
+    "txt",
+    "plaintext",
+    "stdout",
+    "stderr",
+];
+
+#[derive(Clone, Debug, Default)]
+pub struct Classified {
+    pub kind: Option<BlockKind>,
+    pub interpreter: Option<String>,
+    pub transcript: Option<Transcript>,
+    /// For a shell-tagged block that is plainly something else: what it looks like.
+    pub looks_like: Option<&'static str>,
+}
+
+/// Where the block sits: what came before it in its step.
+#[derive(Clone, Copy, Debug)]
+pub struct Neighbourhood<'a> {
+    pub previous_is_command: bool,
+    pub default_shell: &'a str,
+}
+
+pub fn interpreter_for(lang: &str, default_shell: &str) -> Option<String> {
+    let lang = lang.to_ascii_lowercase();
+    if SHELL_FAMILY.contains(&lang.as_str()) {
+        Some(default_shell.to_string())
+    } else if OWN_SHELLS.contains(&lang.as_str()) {
+        Some(lang)
+    } else {
+        match lang.as_str() {
+            "python" | "python3" => Some("python3".to_string()),
+            "node" | "ruby" | "perl" => Some(lang),
+            _ => None,
+        }
+    }
+}
+
+pub fn classify(
+    lang: Option<&str>,
+    options: &BlockOptions,
+    content: &str,
+    around: Neighbourhood,
+) -> Classified {
+    let lower = lang.map(str::to_ascii_lowercase);
+    let lower = lower.as_deref();
+    let console_lang = lower.is_some_and(|lang| CONSOLE_LANGS.contains(&lang));
+    let rules = PromptRules {
+        console_lang,
+        host_tags: console_lang || lower.is_none(),
+    };
+    if options.ignore {
+        return Classified {
+            kind: Some(BlockKind::Snippet),
+            ..Classified::default()
+        };
+    }
+    let command = |interpreter: String, transcript: Option<Transcript>| Classified {
+        kind: Some(BlockKind::Command),
+        interpreter: Some(interpreter),
+        transcript,
+        looks_like: None,
+    };
+    if let Some(interpreter) = &options.interpreter {
+        return command(interpreter.clone(), extract(content, rules));
+    }
+    match lower {
+        None => match extract(content, rules) {
+            Some(transcript) => command(around.default_shell.to_string(), Some(transcript)),
+            None if around.previous_is_command => Classified {
+                kind: Some(BlockKind::Output),
+                ..Classified::default()
+            },
+            None => Classified {
+                kind: Some(BlockKind::Snippet),
+                ..Classified::default()
+            },
+        },
+        Some(lang) if OUTPUT_LANGS.contains(&lang) => Classified {
+            kind: Some(BlockKind::Output),
+            ..Classified::default()
+        },
+        Some(lang) => match interpreter_for(lang, around.default_shell) {
+            Some(interpreter) if SHELL_FAMILY.contains(&lang) || OWN_SHELLS.contains(&lang) => {
+                if let Some(transcript) = extract(content, rules) {
+                    return command(interpreter, Some(transcript));
+                }
+                match sniff(content) {
+                    Some(looks_like) => {
+                        let kind = if looks_like == "a log excerpt" && around.previous_is_command {
+                            BlockKind::Output
+                        } else {
+                            BlockKind::Snippet
+                        };
+                        Classified {
+                            kind: Some(kind),
+                            looks_like: Some(looks_like),
+                            ..Classified::default()
+                        }
+                    }
+                    None => command(interpreter, None),
+                }
+            }
+            Some(interpreter) => command(interpreter, None),
+            None => Classified {
+                kind: Some(BlockKind::Snippet),
+                ..Classified::default()
+            },
+        },
+    }
+}
+
+/// What a shell-tagged block without prompts plainly is, when it is not shell.
+fn sniff(content: &str) -> Option<&'static str> {
+    let lines: Vec<&str> = content
+        .lines()
+        .map(str::trim_end)
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    let first = *lines.first()?;
+    if is_repl_prompt(first) {
+        return Some("a REPL transcript");
+    }
+    let trimmed = content.trim_start();
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && serde_json::from_str::<serde_json::Value>(content).is_ok()
+    {
+        return Some("JSON");
+    }
+    let code_lines: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .collect();
+    if !code_lines.is_empty()
+        && is_yaml_key(code_lines[0])
+        && code_lines
+            .iter()
+            .all(|line| is_yaml_key(line) || is_yaml_item(line) || line.starts_with([' ', '\t']))
+    {
+        return Some("YAML");
+    }
+    if lines.iter().all(|line| is_log_line(line)) {
+        return Some("a log excerpt");
+    }
+    if lines.len() <= 3 && is_promql(first) {
+        return Some("a PromQL query");
+    }
+    None
+}
+
+/// `key: value` or `key:` with a plain key.
+fn is_yaml_key(line: &str) -> bool {
+    let trimmed = line.trim_start().trim_start_matches("- ");
+    let Some(colon) = trimmed.find(':') else {
+        return false;
+    };
+    let key = &trimmed[..colon];
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '"' | '\''))
+        && matches!(trimmed[colon + 1..].chars().next(), None | Some(' '))
+}
+
+fn is_yaml_item(line: &str) -> bool {
+    let trimmed = line.trim_start();
+    trimmed.starts_with("- ") || trimmed == "-"
+}
+
+/// Starts with a timestamp (`2024-05-01T10:00`, `[2024-05-01 ...`, `May  1 10:00:01`,
+/// `10:00:01`) or a level (`ERROR`, `[warn]`, `level=error`).
+fn is_log_line(line: &str) -> bool {
+    let trimmed = line.trim_start().trim_start_matches('[');
+    let bytes = trimmed.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        bytes
+            .get(range)
+            .is_some_and(|b| b.iter().all(u8::is_ascii_digit))
+    };
+    let iso_date = digits(0..4) && bytes.get(4) == Some(&b'-') && digits(5..7);
+    let clock = digits(0..2) && bytes.get(2) == Some(&b':') && digits(3..5);
+    const MONTHS: &[&str] = &[
+        "Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ", "Jul ", "Aug ", "Sep ", "Oct ", "Nov ",
+        "Dec ",
+    ];
+    let syslog = MONTHS.iter().any(|month| trimmed.starts_with(month));
+    let first_word = trimmed
+        .split([' ', ']', ':'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    let level = matches!(
+        first_word.as_str(),
+        "ERROR" | "WARN" | "WARNING" | "INFO" | "DEBUG" | "TRACE" | "FATAL" | "CRITICAL" | "PANIC"
+    ) || trimmed.starts_with("level=");
+    iso_date || clock || syslog || level
+}
+
+/// `rate(http_requests_total{job="api"}[5m])`, `up{job="x"} == 0`, `sum by (pod) (...)`.
+fn is_promql(line: &str) -> bool {
+    let trimmed = line.trim();
+    let name_end = trimmed
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+        .unwrap_or(trimmed.len());
+    if name_end == 0 {
+        return false;
+    }
+    let rest = &trimmed[name_end..];
+    let is_function_definition = rest.starts_with("()");
+    let selector = rest.starts_with('{') && rest.contains("=");
+    let call = rest.starts_with('(')
+        && !is_function_definition
+        && (trimmed.contains("[") || trimmed.contains('{'));
+    let aggregation = matches!(
+        &trimmed[..name_end],
+        "sum" | "avg" | "max" | "min" | "count" | "topk"
+    ) && (rest.starts_with(" by (") || rest.starts_with(" without ("));
+    selector || call || aggregation
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(
+        lang: Option<&str>,
+        content: &str,
+        previous_is_command: bool,
+    ) -> (Option<BlockKind>, Option<&'static str>) {
+        let classified = classify(
+            lang,
+            &BlockOptions::default(),
+            content,
+            Neighbourhood {
+                previous_is_command,
+                default_shell: "bash",
+            },
+        );
+        (classified.kind, classified.looks_like)
+    }
+
+    #[test]
+    fn kinds_by_language() {
+        assert_eq!(kind(Some("bash"), "ls", false).0, Some(BlockKind::Command));
+        assert_eq!(
+            kind(Some("python"), "print(1)", false).0,
+            Some(BlockKind::Command)
+        );
+        assert_eq!(
+            kind(Some("yaml"), "a: 1", false).0,
+            Some(BlockKind::Snippet)
+        );
+        assert_eq!(kind(Some("output"), "x", false).0, Some(BlockKind::Output));
+        assert_eq!(kind(None, "$ ls", false).0, Some(BlockKind::Command));
+        assert_eq!(kind(None, "total 0", true).0, Some(BlockKind::Output));
+        assert_eq!(kind(None, "total 0", false).0, Some(BlockKind::Snippet));
+    }
+
+    #[test]
+    fn shell_tagged_blocks_that_are_not_shell() {
+        assert_eq!(
+            kind(
+                Some("bash"),
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n",
+                false
+            ),
+            (Some(BlockKind::Snippet), Some("YAML"))
+        );
+        assert_eq!(
+            kind(Some("sh"), "{\"a\": [1, 2]}", false),
+            (Some(BlockKind::Snippet), Some("JSON"))
+        );
+        assert_eq!(
+            kind(
+                Some("bash"),
+                "rate(http_requests_total{job=\"api\"}[5m])",
+                false
+            ),
+            (Some(BlockKind::Snippet), Some("a PromQL query"))
+        );
+        assert_eq!(
+            kind(
+                Some("bash"),
+                "2024-05-01T10:00:00Z ERROR boom\n2024-05-01T10:00:01Z INFO ok",
+                true
+            ),
+            (Some(BlockKind::Output), Some("a log excerpt"))
+        );
+        assert_eq!(
+            kind(Some("console"), "postgres=# select 1;\n ?column?\n", false),
+            (Some(BlockKind::Snippet), Some("a REPL transcript"))
+        );
+        assert_eq!(
+            kind(Some("bash"), "for x in a b; do\n  echo $x\ndone", false),
+            (Some(BlockKind::Command), None)
+        );
+        assert_eq!(
+            kind(Some("bash"), "f() { echo hi; }\nf", false),
+            (Some(BlockKind::Command), None)
+        );
+    }
+}

@@ -1,0 +1,418 @@
+//! Console transcripts: blocks where commands carry a prompt (`$ `, `user@host:~$ `,
+//! `[root@db1 ~]# `...) and the other lines are what the commands print. Splits such a block
+//! into commands (with their continuations and here-document bodies) and expected output,
+//! reading prompts as a person would. REPL prompts (`postgres=#`, `mysql>`) are not shell.
+
+use super::shell::{ends_in_open_quote, heredoc_delimiters};
+
+/// One command taken from a transcript.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsoleCommand {
+    pub text: String,
+    /// Where each piece of `text` came from: (offset in `text`, offset in the block content).
+    pub pieces: Vec<(usize, usize)>,
+    /// `$web-1 uptime`: the host the command is tagged for.
+    pub host: Option<String>,
+}
+
+impl ConsoleCommand {
+    /// Maps an offset in `text` back to an offset in the block content.
+    pub fn content_offset(&self, offset: usize) -> usize {
+        let index = self
+            .pieces
+            .partition_point(|&(start, _)| start <= offset)
+            .saturating_sub(1);
+        self.pieces
+            .get(index)
+            .map_or(0, |&(start, content)| content + (offset - start))
+    }
+
+    fn push_line(&mut self, text: &str, content_offset: usize) {
+        self.text.push('\n');
+        self.pieces.push((self.text.len(), content_offset));
+        self.text.push_str(text);
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Transcript {
+    pub commands: Vec<ConsoleCommand>,
+    pub expected: Option<String>,
+}
+
+/// How to read prompts in one block.
+#[derive(Clone, Copy, Debug)]
+pub struct PromptRules {
+    /// `console` / `shell-session`: `# ` is a root prompt, not a comment.
+    pub console_lang: bool,
+    /// `$host cmd` tags are read (console and untagged blocks).
+    pub host_tags: bool,
+}
+
+/// Splits `content` into commands and output when at least one line carries a shell prompt;
+/// `None` when none does (the block is then a plain script).
+pub fn extract(content: &str, rules: PromptRules) -> Option<Transcript> {
+    let mut transcript = Transcript::default();
+    let mut expected: Vec<&str> = Vec::new();
+    let mut current: Option<ConsoleCommand> = None;
+    let mut heredocs: Vec<(String, bool)> = Vec::new();
+    let mut root = false;
+    let mut saw_prompt = false;
+    let mut offset = 0;
+    for raw_line in content.split_inclusive('\n') {
+        let line_offset = offset;
+        offset += raw_line.len();
+        let line = raw_line.trim_end_matches(['\n', '\r']);
+        if let Some(command) = current.as_mut() {
+            let (continuation, skip) = strip_continuation_prompt(line);
+            if !heredocs.is_empty() {
+                command.push_line(continuation, line_offset + skip);
+                let (delimiter, strip_tabs) = &heredocs[0];
+                let body = if *strip_tabs {
+                    continuation.trim_start_matches('\t')
+                } else {
+                    continuation
+                };
+                if body.trim_end() == delimiter {
+                    heredocs.remove(0);
+                }
+                continue;
+            }
+            let continues =
+                command.text.ends_with('\\') || ends_in_open_quote(&command.text) || skip > 0;
+            if continues {
+                command.push_line(continuation, line_offset + skip);
+                heredocs.extend(heredoc_delimiters(continuation));
+                continue;
+            }
+        }
+        if let Some((strip, host)) = shell_prompt(line, rules, root) {
+            saw_prompt = true;
+            transcript.commands.extend(current.take());
+            let rest = &line[strip..];
+            if rest.trim().is_empty() {
+                continue;
+            }
+            let command_text = rest.trim_end();
+            root = next_root_mode(root, command_text);
+            heredocs = heredoc_delimiters(command_text);
+            current = Some(ConsoleCommand {
+                text: command_text.to_string(),
+                pieces: vec![(0, line_offset + strip)],
+                host,
+            });
+            continue;
+        }
+        transcript.commands.extend(current.take());
+        heredocs.clear();
+        if !rules.console_lang && !root && line.trim_start().starts_with('#') {
+            continue; // a comment in a prompted shell block
+        }
+        expected.push(line);
+    }
+    transcript.commands.extend(current.take());
+    if !saw_prompt {
+        return None;
+    }
+    while expected.last().is_some_and(|line| line.trim().is_empty()) {
+        expected.pop();
+    }
+    while expected.first().is_some_and(|line| line.trim().is_empty()) {
+        expected.remove(0);
+    }
+    if !expected.is_empty() {
+        transcript.expected = Some(expected.join("\n"));
+    }
+    Some(transcript)
+}
+
+/// `> ` (the shell's PS2) at the start of a continuation line; returns the rest and the
+/// bytes skipped (0 when there is no such prompt).
+fn strip_continuation_prompt(line: &str) -> (&str, usize) {
+    if let Some(rest) = line.strip_prefix("> ") {
+        (rest, 2)
+    } else if line == ">" {
+        ("", 1)
+    } else {
+        (line, 0)
+    }
+}
+
+/// `sudo -i`, `sudo su -`, `su -`, `oc debug node/x`: later `# ` lines are root prompts
+/// until `exit`.
+fn next_root_mode(root: bool, command: &str) -> bool {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    match words.as_slice() {
+        ["exit", ..] | ["logout", ..] => false,
+        ["su", ..] => true,
+        ["sudo", rest @ ..] => {
+            root || rest
+                .iter()
+                .any(|word| matches!(*word, "-i" | "-s" | "su" | "bash" | "sh" | "-is" | "-si"))
+        }
+        ["oc" | "kubectl", "debug", ..] => true,
+        _ => root,
+    }
+}
+
+/// When `line` starts with a shell prompt: how many bytes the prompt takes, and the host tag.
+pub fn shell_prompt(line: &str, rules: PromptRules, root: bool) -> Option<(usize, Option<String>)> {
+    let trimmed = line.trim_start_matches([' ', '\t']);
+    let lead = line.len() - trimmed.len();
+    let bytes = trimmed.as_bytes();
+    let after = |at: usize| -> Option<usize> {
+        // A prompt symbol must be followed by a space or the end of the line.
+        match bytes.get(at) {
+            None => Some(lead + at),
+            Some(b' ') => Some(lead + at + 1),
+            _ => None,
+        }
+    };
+    match bytes.first()? {
+        b'$' | b'%' => {
+            if let Some(strip) = after(1) {
+                return Some((strip, None));
+            }
+            if bytes[0] == b'$' && rules.host_tags {
+                return host_tag(trimmed).map(|(strip, host)| (lead + strip, Some(host)));
+            }
+            return None;
+        }
+        b'#' => {
+            if rules.console_lang || root {
+                return after(1).map(|strip| (strip, None));
+            }
+            return None;
+        }
+        b'~' => {
+            // `~ `, `~$ `, `~/src# `
+            if let Some(strip) = after(1) {
+                return Some((strip, None));
+            }
+            let end = trimmed.find(' ')?;
+            let symbol = *bytes.get(end.checked_sub(1)?)?;
+            return (matches!(symbol, b'$' | b'#' | b'%') && !trimmed[..end].contains(['\'', '"']))
+                .then_some((lead + end + 1, None));
+        }
+        b'[' => {
+            let close = trimmed.get(..80.min(trimmed.len()))?.find(']')?;
+            let inside = &trimmed[1..close];
+            if !(inside.contains('@') || inside.contains(' ')) {
+                return None;
+            }
+            if matches!(bytes.get(close + 1), Some(b'$' | b'#' | b'%')) {
+                return after(close + 2).map(|strip| (strip, None));
+            }
+            return None;
+        }
+        _ => {}
+    }
+    // sh-5.1# , bash-4.2$ , bash$
+    for shell in ["bash", "zsh", "ksh", "dash", "sh"] {
+        if let Some(rest) = trimmed.strip_prefix(shell) {
+            let version = rest.strip_prefix('-').map_or(0, |v| {
+                1 + v
+                    .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                    .unwrap_or(v.len())
+            });
+            let at = shell.len() + version;
+            if matches!(bytes.get(at), Some(b'$' | b'#')) {
+                return after(at + 1).map(|strip| (strip, None));
+            }
+        }
+    }
+    // user@host:~/path$ , user@host $ , root@db-1:/#
+    let user_end =
+        trimmed.find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))?;
+    if user_end == 0 || bytes.get(user_end) != Some(&b'@') {
+        return None;
+    }
+    let host_start = user_end + 1;
+    let host_len = trimmed[host_start..]
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
+        .unwrap_or(trimmed.len() - host_start);
+    if host_len == 0 {
+        return None;
+    }
+    let mut at = host_start + host_len;
+    if bytes.get(at) == Some(&b':') {
+        at += 1;
+        while at < bytes.len() && !matches!(bytes[at], b' ' | b'$' | b'#' | b'%') {
+            at += 1;
+        }
+    }
+    if bytes.get(at) == Some(&b' ') && matches!(bytes.get(at + 1), Some(b'$' | b'#' | b'%')) {
+        at += 1;
+    }
+    if matches!(bytes.get(at), Some(b'$' | b'#' | b'%')) {
+        return after(at + 1).map(|strip| (strip, None));
+    }
+    None
+}
+
+/// `$web-1 systemctl status nginx`: a lower-case host name glued to the `$`.
+fn host_tag(trimmed: &str) -> Option<(usize, String)> {
+    let rest = trimmed.strip_prefix('$')?;
+    if !rest.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return None;
+    }
+    let end = rest.find(|c: char| {
+        !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-'))
+    })?;
+    if !rest[end..].starts_with(' ') || rest[end..].trim().is_empty() {
+        return None;
+    }
+    Some((1 + end + 1, rest[..end].to_string()))
+}
+
+/// `postgres=# `, `mydb=> `, `mysql> `, `127.0.0.1:6379> `, `irb(main):001:0> `, `>>> `,
+/// `In [3]: `: a prompt of an interactive program, not of a shell.
+pub fn is_repl_prompt(line: &str) -> bool {
+    let trimmed = line.trim_start();
+    if trimmed.starts_with(">>> ") || trimmed == ">>>" || trimmed.starts_with("... ") {
+        return true;
+    }
+    if let Some(rest) = trimmed.strip_prefix("In [") {
+        return rest
+            .find("]: ")
+            .is_some_and(|end| rest[..end].bytes().all(|b| b.is_ascii_digit()));
+    }
+    let word_end = trimmed
+        .find(|c: char| {
+            !(c.is_alphanumeric() || matches!(c, '_' | '.' | ':' | '-' | '(' | ')' | '/'))
+        })
+        .unwrap_or(trimmed.len());
+    if word_end == 0 {
+        return false;
+    }
+    let rest = &trimmed[word_end..];
+    ["=# ", "=> ", "-# ", "=#", "=>", "> ", ">"]
+        .iter()
+        .any(|prompt| {
+            rest.starts_with(prompt) && (prompt.ends_with(' ') || rest.len() == prompt.len())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONSOLE: PromptRules = PromptRules {
+        console_lang: true,
+        host_tags: true,
+    };
+    const BASH: PromptRules = PromptRules {
+        console_lang: false,
+        host_tags: false,
+    };
+
+    fn commands(content: &str, rules: PromptRules) -> Vec<String> {
+        extract(content, rules)
+            .map(|t| t.commands.into_iter().map(|c| c.text).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn prompt_shapes() {
+        for line in [
+            "$ ls",
+            "% ls",
+            "~ ls",
+            "~/src$ ls",
+            "user@host:~$ ls",
+            "root@db-1:/var/log# ls",
+            "[root@db1 ~]# ls",
+            "sh-5.1# ls",
+            "bash-4.2$ ls",
+            "me@box $ ls",
+            "  $ ls",
+        ] {
+            let (strip, _) = shell_prompt(line, BASH, false).unwrap_or((0, None));
+            assert_eq!(&line[strip..], "ls", "{line}");
+        }
+        for line in [
+            "ls",
+            "$HOME/bin/x",
+            "#comment",
+            "# comment",
+            "echo $ x",
+            "[1]$",
+            "user@ ls",
+        ] {
+            assert_eq!(shell_prompt(line, BASH, false), None, "{line}");
+        }
+        assert_eq!(shell_prompt("# ls", CONSOLE, false), Some((2, None)));
+        assert_eq!(
+            shell_prompt("$web-1 uptime", CONSOLE, false),
+            Some((7, Some("web-1".into())))
+        );
+        assert_eq!(shell_prompt("$HOME/x", CONSOLE, false), None);
+    }
+
+    #[test]
+    fn commands_and_expected_output() {
+        let transcript =
+            extract("$ echo hi\nhi\n$ ls \\\n  -la\ntotal 0\n\n", BASH).unwrap_or_default();
+        let texts: Vec<_> = transcript
+            .commands
+            .iter()
+            .map(|c| c.text.as_str())
+            .collect();
+        assert_eq!(texts, ["echo hi", "ls \\\n  -la"]);
+        assert_eq!(transcript.expected.as_deref(), Some("hi\ntotal 0"));
+        assert_eq!(transcript.commands[1].content_offset(5), 20);
+    }
+
+    #[test]
+    fn heredocs_and_ps2_continuations() {
+        assert_eq!(
+            commands("$ cat <<EOF > x.yaml\n> a: 1\n> EOF\nout\n", BASH),
+            ["cat <<EOF > x.yaml\na: 1\nEOF"]
+        );
+        assert_eq!(
+            commands("$ cat <<EOF\na: $X\nEOF\n$ ls\n", BASH),
+            ["cat <<EOF\na: $X\nEOF", "ls"]
+        );
+        assert_eq!(
+            commands("$ psql -c \"select 1\n  from t\"\n", BASH),
+            ["psql -c \"select 1\n  from t\""]
+        );
+        assert_eq!(
+            commands("$ for i in 1 2\n> do echo $i\n> done\n1\n2", BASH),
+            ["for i in 1 2\ndo echo $i\ndone"]
+        );
+    }
+
+    #[test]
+    fn hash_is_a_root_prompt_only_where_it_should_be() {
+        assert_eq!(commands("$ ls\n# a comment\n", BASH), ["ls"]);
+        assert_eq!(extract("# just a comment\nls\n", BASH), None);
+        assert_eq!(
+            commands("# systemctl restart x\n", CONSOLE),
+            ["systemctl restart x"]
+        );
+        assert_eq!(
+            commands("$ sudo -i\n# whoami\nroot\n# exit\n$ ls", BASH),
+            ["sudo -i", "whoami", "exit", "ls"]
+        );
+    }
+
+    #[test]
+    fn repl_prompts_are_not_shell() {
+        for line in [
+            "postgres=# select 1;",
+            "mydb=> \\dt",
+            "mysql> show tables;",
+            "127.0.0.1:6379> PING",
+            "irb(main):001:0> 1",
+            ">>> print(1)",
+            "In [1]: x",
+            "sqlite> .tables",
+        ] {
+            assert!(is_repl_prompt(line), "{line}");
+            assert_eq!(shell_prompt(line, CONSOLE, false), None, "{line}");
+        }
+        assert!(!is_repl_prompt("ls -la"));
+        assert!(!is_repl_prompt("echo a > b"));
+    }
+}

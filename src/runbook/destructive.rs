@@ -1,0 +1,185 @@
+//! Destructive commands (`rm -rf`, `DROP TABLE`, `kubectl delete`, `terraform destroy`,
+//! `--force`...): recognised from the words of each simple command, so that a cairn live
+//! session asks for a typed confirmation even when the author forgot `confirm`.
+
+use super::shell::scan;
+
+/// Why `command` is destructive, if it is: a short phrase naming the culprit.
+pub fn destructive_reason(command: &str) -> Option<String> {
+    let scanned = scan(command);
+    for words in scanned.commands(command) {
+        if let Some(reason) = destructive_words(&words) {
+            return Some(reason);
+        }
+    }
+    sql_reason(command, &scanned.comments)
+}
+
+fn destructive_words(words: &[&str]) -> Option<String> {
+    // Look past wrappers: `sudo rm`, `env X=1 kubectl delete`, `xargs rm`.
+    let mut start = 0;
+    while start < words.len()
+        && (matches!(
+            words[start],
+            "sudo" | "env" | "nohup" | "xargs" | "exec" | "time" | "command"
+        ) || words[start].starts_with('-') && start > 0
+            || words[start].contains('=') && !words[start].starts_with('-'))
+    {
+        start += 1;
+    }
+    let words = &words[start..];
+    let program = words
+        .first()
+        .map(|word| word.rsplit('/').next().unwrap_or(word))?;
+    let has = |flag: &str| words.iter().any(|word| *word == flag);
+    let has_short = |letter: char| {
+        words
+            .iter()
+            .any(|word| word.starts_with('-') && !word.starts_with("--") && word.contains(letter))
+    };
+    let sub = words.get(1).copied().unwrap_or("");
+    let reason = match program {
+        "rm" if has_short('r') || has_short('R') || has("--recursive") => "rm -r".to_string(),
+        "rm" if has_short('f') || has("--force") => "rm -f".to_string(),
+        "rmdir" | "shred" | "mkfs" | "wipefs" | "fdisk" | "parted" | "shutdown" | "reboot"
+        | "halt" | "poweroff" | "killall" | "pkill" | "dropdb" | "dropuser" => program.to_string(),
+        name if name.starts_with("mkfs.") => name.to_string(),
+        "dd" if words.iter().any(|word| word.starts_with("of=")) => "dd of=".to_string(),
+        "kill" if has("-9") || has("-KILL") || has("-SIGKILL") => "kill -9".to_string(),
+        "truncate" => "truncate".to_string(),
+        "kubectl" | "oc" if matches!(sub, "delete" | "drain" | "replace") => {
+            format!("{program} {sub}")
+        }
+        "kubectl" | "oc" if sub == "scale" && words.iter().any(|w| *w == "--replicas=0") => {
+            format!("{program} scale --replicas=0")
+        }
+        "helm" if matches!(sub, "uninstall" | "delete" | "rollback") => format!("helm {sub}"),
+        "terraform" | "tofu" if sub == "destroy" => format!("{program} destroy"),
+        "terraform" | "tofu"
+            if sub == "apply" && (has("-auto-approve") || has("--auto-approve")) =>
+        {
+            format!("{program} apply -auto-approve")
+        }
+        "git" if sub == "push" && (has("--force") || has("-f") || has("--force-with-lease")) => {
+            "git push --force".to_string()
+        }
+        "git" if sub == "reset" && has("--hard") => "git reset --hard".to_string(),
+        "git" if sub == "clean" && has_short('f') => "git clean -f".to_string(),
+        "docker" | "podman" if matches!(sub, "rm" | "rmi") && has_short('f') => {
+            format!("{program} {sub} -f")
+        }
+        "docker" | "podman" if sub == "system" && words.get(2) == Some(&"prune") => {
+            format!("{program} system prune")
+        }
+        "docker" | "podman"
+            if sub == "volume" && matches!(words.get(2), Some(&"rm" | &"prune")) =>
+        {
+            format!("{program} volume rm")
+        }
+        "aws"
+            if words
+                .iter()
+                .any(|w| w.starts_with("delete-") || w.starts_with("terminate-") || *w == "rb")
+                || (sub == "s3" && words.get(2) == Some(&"rm")) =>
+        {
+            "aws delete".to_string()
+        }
+        "gcloud" | "az" if words.iter().any(|w| *w == "delete") => format!("{program} delete"),
+        "redis-cli"
+            if words.iter().any(|w| {
+                w.eq_ignore_ascii_case("flushall") || w.eq_ignore_ascii_case("flushdb")
+            }) =>
+        {
+            "redis-cli FLUSHALL".to_string()
+        }
+        "systemctl" if matches!(sub, "stop" | "disable" | "mask" | "kill") => {
+            format!("systemctl {sub}")
+        }
+        "iptables" | "nft" if has("-F") || has("--flush") || sub == "flush" => {
+            format!("{program} flush")
+        }
+        "crontab" if has("-r") => "crontab -r".to_string(),
+        "chmod" | "chown" if has_short('R') && words.iter().any(|w| *w == "/") => {
+            format!("{program} -R /")
+        }
+        _ if has("--force") => "--force".to_string(),
+        _ if has("--hard") => "--hard".to_string(),
+        _ => return None,
+    };
+    Some(reason)
+}
+
+/// SQL that destroys data, wherever it appears (psql -c, heredocs, sql blocks run by psql).
+fn sql_reason(command: &str, comments: &[(usize, usize)]) -> Option<String> {
+    let mut code = command.to_string();
+    for &(start, end) in comments.iter().rev() {
+        if code.is_char_boundary(start) && code.is_char_boundary(end) {
+            code.replace_range(start..end, "");
+        }
+    }
+    let upper = code.to_ascii_uppercase();
+    let words: Vec<&str> = upper
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| !word.is_empty())
+        .collect();
+    for pair in words.windows(2) {
+        match (pair[0], pair[1]) {
+            (
+                "DROP",
+                "TABLE" | "DATABASE" | "SCHEMA" | "INDEX" | "VIEW" | "USER" | "ROLE" | "KEYSPACE"
+                | "COLLECTION",
+            ) => return Some(format!("DROP {}", pair[1])),
+            ("TRUNCATE", "TABLE") => return Some("TRUNCATE TABLE".to_string()),
+            ("DELETE", "FROM") if !upper.contains("WHERE") => {
+                return Some("DELETE without WHERE".to_string())
+            }
+            _ => {}
+        }
+    }
+    if words.windows(2).any(|pair| pair == ["DELETE", "FROM"]) {
+        return Some("DELETE FROM".to_string());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_destructive_commands() {
+        for (command, reason) in [
+            ("rm -rf /var/lib/x", "rm -r"),
+            ("sudo rm -fr ./cache", "rm -r"),
+            ("kubectl delete pod web-1 -n prod", "kubectl delete"),
+            ("terraform destroy -target=x", "terraform destroy"),
+            ("git push --force origin main", "git push --force"),
+            ("psql -c 'DROP TABLE orders'", "DROP TABLE"),
+            ("echo x | xargs rm -r", "rm -r"),
+            ("helm upgrade x --force", "--force"),
+            ("FOO=1 kubectl drain node-1", "kubectl drain"),
+            ("mysql -e \"delete from users\"", "DELETE without WHERE"),
+        ] {
+            assert_eq!(
+                destructive_reason(command).as_deref(),
+                Some(reason),
+                "{command}"
+            );
+        }
+    }
+
+    #[test]
+    fn leaves_safe_commands_alone() {
+        for command in [
+            "ls -la",
+            "kubectl get pods",
+            "rm file.txt",
+            "echo 'rm -rf /' # a quote, not a command",
+            "grep -r delete .",
+            "psql -c 'select * from orders' # DROP TABLE in a comment",
+            "git push origin main",
+        ] {
+            assert_eq!(destructive_reason(command), None, "{command}");
+        }
+    }
+}

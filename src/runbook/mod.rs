@@ -1,0 +1,48 @@
+//! The runbook format: Markdown in, a validated step graph out (FORMAT.md §1–7).
+//!
+//! `parse` never fails and never panics: whatever the input, it returns a `Runbook` whose
+//! `diagnostics` say what is wrong and where. `load` adds the file-level checks (missing,
+//! a directory, too large, not UTF-8). This module does no other I/O and knows nothing of
+//! terminals, processes or git.
+
+pub mod attrs;
+mod block;
+mod classify;
+mod console;
+pub mod destructive;
+pub mod diagnostic;
+pub mod duration;
+pub mod front_matter;
+mod graph;
+mod info_string;
+mod load;
+pub mod model;
+pub mod options;
+pub mod placeholders;
+pub mod shell;
+mod slug;
+pub mod source;
+mod suggest;
+pub mod variables;
+mod walk;
+
+pub use diagnostic::{Code, Diagnostic, Severity};
+pub use load::{load, LoadError, MAX_RUNBOOK_BYTES};
+pub use model::*;
+pub use slug::{slug, Slugger};
+pub use source::{Position, Source, Span};
+
+/// Parses runbook `text` read from `path` (the path is only used in messages).
+pub fn parse(path: &str, text: &str) -> Runbook {
+    let source = Source::new(path, text);
+    let mut runbook = walk::walk(source);
+    graph::link(&mut runbook);
+    let source = &runbook.source;
+    for diagnostic in &mut runbook.diagnostics {
+        diagnostic.locate(source);
+    }
+    runbook
+        .diagnostics
+        .sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.severity));
+    runbook
+}

@@ -1,0 +1,482 @@
+//! What attributes mean: turns the raw `Attrs` of a block or a step annotation into typed
+//! options, reporting bad values and unknown keys (with a "did you mean" where one is close).
+
+use std::time::Duration;
+
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+use super::attrs::{Attr, Attrs};
+use super::diagnostic::{Code, Diagnostic};
+use super::duration::parse_duration;
+use super::model::Phase;
+use super::suggest::closest;
+
+/// A typed confirmation: `confirm` alone, or `confirm="Promote now?"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Confirm {
+    Yes,
+    Message(String),
+}
+
+impl Serialize for Confirm {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Confirm::Yes => serializer.serialize_bool(true),
+            Confirm::Message(message) => serializer.serialize_str(message),
+        }
+    }
+}
+
+/// What a drill does with a block: skip it, or run another command instead.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rehearsal {
+    Skip,
+    Run(String),
+}
+
+fn seconds<S: Serializer>(duration: &Option<Duration>, serializer: S) -> Result<S::Ok, S::Error> {
+    match duration {
+        Some(duration) => serializer.serialize_f64(duration.as_secs_f64()),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// Options set by `<!-- cairn: ... -->` annotations in a step's section.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct StepOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<Confirm>,
+    #[serde(
+        rename = "timeout_secs",
+        serialize_with = "seconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timeout: Option<Duration>,
+    /// The explicit `id=`, if any.
+    #[serde(skip)]
+    pub id: Option<(String, Attr)>,
+    /// The explicit `next=` target as written, if any.
+    #[serde(skip)]
+    pub next: Option<(String, Attr)>,
+    #[serde(skip)]
+    pub phase: Option<Phase>,
+}
+
+/// Options of one code block, from its info-string attributes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BlockOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<Confirm>,
+    #[serde(
+        rename = "timeout_secs",
+        serialize_with = "seconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timeout: Option<Duration>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interactive: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub background: bool,
+    /// The variable that receives trimmed stdout (`capture=`, or an UPPER_CASE `name`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture: Option<String>,
+    /// Exit codes that count as success (empty: only 0).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expect: Vec<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect_output: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_ok: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_fail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry: Option<u32>,
+    #[serde(
+        rename = "retry_delay_secs",
+        serialize_with = "seconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retry_delay: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rehearsal: Option<Rehearsal>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub danger: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interpreter: Option<String>,
+    /// Runme's `excludeFromRunAll`: run only when asked for explicitly.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub exclude_from_run_all: bool,
+    /// Runme's `ignore`: never run.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ignore: bool,
+    /// Runme's `promptEnv` (default on): ask for `export VAR=...` values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt_env: Option<bool>,
+    /// Attribute spans, for diagnostics about edges.
+    #[serde(skip)]
+    pub on_ok_span: Option<Attr>,
+    #[serde(skip)]
+    pub on_fail_span: Option<Attr>,
+}
+
+impl BlockOptions {
+    pub fn is_empty(&self) -> bool {
+        self == &BlockOptions::default()
+    }
+}
+
+const BLOCK_KEYS: &[&str] = &[
+    "name",
+    "id",
+    "confirm",
+    "timeout",
+    "interactive",
+    "background",
+    "capture",
+    "expect",
+    "expect_output",
+    "on_ok",
+    "on_fail",
+    "retry",
+    "retry_delay",
+    "host",
+    "rehearsal",
+    "danger",
+    "cwd",
+    "interpreter",
+    // Runme's keys, accepted with Runme's meaning or ignored where cairn has no use for them.
+    "promptEnv",
+    "excludeFromRunAll",
+    "ignore",
+    "category",
+    "tag",
+    "terminalRows",
+    "closeTerminalOnSuccess",
+    "mimeType",
+    "skipPrompts",
+];
+
+const STEP_KEYS: &[&str] = &["id", "next", "confirm", "timeout", "phase", "choose"];
+
+/// Reads a block's attributes; problems go to `diagnostics`.
+pub fn block_options(attrs: &Attrs, diagnostics: &mut Vec<Diagnostic>) -> BlockOptions {
+    let mut options = BlockOptions::default();
+    for attr in &attrs.items {
+        let key = attr.key.as_str();
+        match key {
+            "name" => {
+                let name = attr.text();
+                if is_upper_identifier(&name) && options.capture.is_none() {
+                    options.capture = Some(name.clone());
+                }
+                options.name = Some(name);
+            }
+            "confirm" => options.confirm = confirm(attr),
+            "timeout" => options.timeout = duration(attr, diagnostics),
+            "interactive" => options.interactive = flag(attr, diagnostics),
+            "background" => options.background = flag(attr, diagnostics),
+            "capture" => options.capture = identifier(attr, diagnostics),
+            "expect" => options.expect = exit_codes(attr, diagnostics),
+            "expect_output" => {
+                let pattern = attr.text();
+                match regex::Regex::new(&pattern) {
+                    Ok(_) => options.expect_output = Some(pattern),
+                    Err(error) => diagnostics.push(invalid(
+                        attr,
+                        format!(
+                            "`expect_output` is not a valid regular expression: {}",
+                            first_line(&error.to_string())
+                        ),
+                    )),
+                }
+            }
+            "on_ok" => {
+                options.on_ok = Some(attr.text());
+                options.on_ok_span = Some(attr.clone());
+            }
+            "on_fail" => {
+                options.on_fail = Some(attr.text());
+                options.on_fail_span = Some(attr.clone());
+            }
+            "retry" => match attr.text().parse::<u32>() {
+                Ok(count) => options.retry = Some(count),
+                Err(_) => diagnostics.push(invalid(
+                    attr,
+                    format!("`retry` takes a count of attempts, not `{}`", attr.text()),
+                )),
+            },
+            "retry_delay" => options.retry_delay = duration(attr, diagnostics),
+            "host" => options.host = Some(attr.text()),
+            "rehearsal" => {
+                options.rehearsal = Some(match attr.text().as_str() {
+                    "skip" => Rehearsal::Skip,
+                    command => Rehearsal::Run(command.to_string()),
+                })
+            }
+            "danger" => options.danger = flag(attr, diagnostics),
+            "cwd" => options.cwd = Some(attr.text()),
+            "interpreter" => options.interpreter = Some(attr.text()),
+            "excludeFromRunAll" => options.exclude_from_run_all = flag(attr, diagnostics),
+            "ignore" => options.ignore = flag(attr, diagnostics),
+            "promptEnv" => {
+                options.prompt_env = Some(!matches!(
+                    attr.text().to_ascii_lowercase().as_str(),
+                    "false" | "no" | "never" | "0" | "off"
+                ))
+            }
+            _ if BLOCK_KEYS.contains(&key) => {}
+            _ => diagnostics.push(unknown_key(attr, BLOCK_KEYS, "block attribute")),
+        }
+    }
+    options
+}
+
+/// Reads one `<!-- cairn: ... -->` annotation into `options`. Returns true when it holds
+/// `choose` (a decision follows).
+pub fn step_annotation(
+    attrs: &Attrs,
+    options: &mut StepOptions,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
+    let mut choose = false;
+    for attr in &attrs.items {
+        match attr.key.as_str() {
+            "id" => options.id = Some((attr.text(), attr.clone())),
+            "next" => options.next = Some((attr.text(), attr.clone())),
+            "confirm" => options.confirm = confirm(attr),
+            "timeout" => options.timeout = duration(attr, diagnostics),
+            "phase" => match parse_phase(&attr.text()) {
+                Some(phase) => options.phase = Some(phase),
+                None => diagnostics.push(invalid(
+                    attr,
+                    format!(
+                        "unknown phase `{}` (use diagnose, mitigate, verify or rollback)",
+                        attr.text()
+                    ),
+                )),
+            },
+            "choose" => choose = true,
+            _ => diagnostics.push(unknown_key(attr, STEP_KEYS, "step annotation")),
+        }
+    }
+    choose
+}
+
+pub fn parse_phase(text: &str) -> Option<Phase> {
+    match text.to_ascii_lowercase().as_str() {
+        "diagnose" | "diagnosis" => Some(Phase::Diagnose),
+        "mitigate" | "mitigation" => Some(Phase::Mitigate),
+        "verify" | "verification" => Some(Phase::Verify),
+        "rollback" => Some(Phase::Rollback),
+        _ => None,
+    }
+}
+
+/// The phase a heading's words suggest ("Diagnosis", "Roll back the deploy"...).
+pub fn guess_phase(title: &str) -> Option<Phase> {
+    let lower = title.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|word| lower.contains(word));
+    if has(&["rollback", "roll back", "revert", "fail back", "failback"]) {
+        Some(Phase::Rollback)
+    } else if has(&[
+        "diagnos",
+        "investigat",
+        "triage",
+        "identify",
+        "check",
+        "inspect",
+    ]) {
+        Some(Phase::Diagnose)
+    } else if has(&[
+        "mitigat",
+        "remediat",
+        "resolution",
+        "resolve",
+        "fix",
+        "recover",
+        "restore",
+        "fail over",
+        "failover",
+    ]) {
+        Some(Phase::Mitigate)
+    } else if has(&["verif", "validat", "confirm", "monitor"]) {
+        Some(Phase::Verify)
+    } else {
+        None
+    }
+}
+
+pub fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `LAG`, `DB_HOST`: the names Runme treats as capturing stdout.
+pub fn is_upper_identifier(text: &str) -> bool {
+    is_identifier(text)
+        && text.chars().any(|c| c.is_ascii_uppercase())
+        && !text.chars().any(|c| c.is_ascii_lowercase())
+}
+
+fn confirm(attr: &Attr) -> Option<Confirm> {
+    match &attr.value {
+        Value::Bool(true) => Some(Confirm::Yes),
+        Value::Bool(false) => None,
+        _ => match attr.text().as_str() {
+            "true" | "yes" | "" => Some(Confirm::Yes),
+            "false" | "no" => None,
+            message => Some(Confirm::Message(message.to_string())),
+        },
+    }
+}
+
+fn flag(attr: &Attr, diagnostics: &mut Vec<Diagnostic>) -> bool {
+    match &attr.value {
+        Value::Bool(value) => *value,
+        _ => match attr.text().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" | "on" => true,
+            "false" | "no" | "0" | "off" => false,
+            other => {
+                diagnostics.push(invalid(
+                    attr,
+                    format!("`{}` is true or false, not `{other}`", attr.key),
+                ));
+                false
+            }
+        },
+    }
+}
+
+fn duration(attr: &Attr, diagnostics: &mut Vec<Diagnostic>) -> Option<Duration> {
+    match parse_duration(&attr.text()) {
+        Ok(duration) => Some(duration),
+        Err(reason) => {
+            diagnostics.push(invalid(attr, format!("`{}`: {reason}", attr.key)));
+            None
+        }
+    }
+}
+
+fn identifier(attr: &Attr, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
+    let name = attr.text();
+    if is_identifier(&name) {
+        Some(name)
+    } else {
+        diagnostics.push(invalid(
+            attr,
+            format!(
+                "`{}` needs a variable name (letters, digits, _), not `{name}`",
+                attr.key
+            ),
+        ));
+        None
+    }
+}
+
+fn exit_codes(attr: &Attr, diagnostics: &mut Vec<Diagnostic>) -> Vec<i32> {
+    let text = attr.text();
+    let codes: Result<Vec<i32>, _> = text
+        .split(',')
+        .map(|code| code.trim().parse::<i32>())
+        .collect();
+    match codes {
+        Ok(codes) => codes,
+        Err(_) => {
+            diagnostics.push(invalid(
+                attr,
+                format!("`expect` takes exit codes such as `0` or `\"0,1\"`, not `{text}`"),
+            ));
+            Vec::new()
+        }
+    }
+}
+
+fn invalid(attr: &Attr, message: String) -> Diagnostic {
+    Diagnostic::error(Code::InvalidAttributeValue, attr.span, message)
+}
+
+fn unknown_key(attr: &Attr, known: &[&str], what: &str) -> Diagnostic {
+    let diagnostic = Diagnostic::warning(
+        Code::UnknownAttribute,
+        attr.span,
+        format!("unknown {what} `{}`", attr.key),
+    );
+    match closest(&attr.key, known) {
+        Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+        None => diagnostic.with_help(format!("known keys: {}", known.join(", "))),
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().last().unwrap_or("").trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::attrs::parse_pairs;
+
+    fn options(text: &str) -> (BlockOptions, Vec<Diagnostic>) {
+        let (attrs, _) = parse_pairs(text, 0, false).unwrap_or_default();
+        let mut diagnostics = Vec::new();
+        (block_options(&attrs, &mut diagnostics), diagnostics)
+    }
+
+    #[test]
+    fn typed_block_options() {
+        let (options, diagnostics) = options(
+            r#"name=LAG timeout=30s expect="0,1" retry=5 retry_delay=10s confirm="Sure?" background"#,
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(options.capture.as_deref(), Some("LAG"));
+        assert_eq!(options.timeout, Some(Duration::from_secs(30)));
+        assert_eq!(options.expect, vec![0, 1]);
+        assert_eq!(options.retry, Some(5));
+        assert_eq!(options.retry_delay, Some(Duration::from_secs(10)));
+        assert_eq!(options.confirm, Some(Confirm::Message("Sure?".into())));
+        assert!(options.background);
+    }
+
+    #[test]
+    fn bad_values_and_unknown_keys_are_reported() {
+        let (_, diagnostics) = options("timeout=soon retry=many expect_output=( timout=5s");
+        let codes: Vec<_> = diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            vec![
+                Code::InvalidAttributeValue,
+                Code::InvalidAttributeValue,
+                Code::InvalidAttributeValue,
+                Code::UnknownAttribute
+            ]
+        );
+        assert_eq!(
+            diagnostics[3].help.as_deref(),
+            Some("did you mean `timeout`?")
+        );
+    }
+
+    #[test]
+    fn lower_case_names_do_not_capture() {
+        assert_eq!(options("name=lag").0.capture, None);
+        assert_eq!(options("name=Lag").0.capture, None);
+    }
+
+    #[test]
+    fn phases_are_guessed_from_headings() {
+        assert_eq!(guess_phase("Diagnosis"), Some(Phase::Diagnose));
+        assert_eq!(guess_phase("Mitigation"), Some(Phase::Mitigate));
+        assert_eq!(guess_phase("Verification"), Some(Phase::Verify));
+        assert_eq!(guess_phase("Roll back the deploy"), Some(Phase::Rollback));
+        assert_eq!(guess_phase("Meaning"), None);
+    }
+}

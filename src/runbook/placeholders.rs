@@ -1,0 +1,142 @@
+//! `<placeholder>` words in commands (`kubectl logs <pod name> -n <namespace>`): what counts
+//! as one, and what merely looks like one (HTML tags, autolinks, redirections, `<none>`).
+
+/// Names that tools print in angle brackets and commands grep for; never placeholders.
+const LITERALS: &[&str] = &["none", "nil", "unknown", "pending", "invalid"];
+
+/// HTML elements that have no closing tag.
+const VOID_TAGS: &[&str] = &["br", "hr", "wbr", "img", "input", "meta", "link"];
+
+const MAX_NAME: usize = 64;
+
+fn is_name_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b'/' | b':' | b' ')
+}
+
+/// When a placeholder starts at `text[at]` (a `<`), the offset just after its `>`.
+pub fn placeholder_end(text: &str, at: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let first = *bytes.get(at + 1)?;
+    if !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let mut end = at + 1;
+    while end < bytes.len() && end - at <= MAX_NAME && is_name_byte(bytes[end]) {
+        end += 1;
+    }
+    if bytes.get(end) != Some(&b'>') {
+        return None;
+    }
+    let name = &text[at + 1..end];
+    if name.ends_with(' ')
+        || name.contains("  ")
+        || name.contains("://")
+        || LITERALS.contains(&name)
+        || VOID_TAGS.contains(&name.to_ascii_lowercase().as_str())
+    {
+        return None;
+    }
+    Some(end + 1)
+}
+
+/// `<pod name -n prod`: a `<` that opens what reads as a placeholder but is never closed on
+/// its line. Returns the byte range of each such opening within `line`.
+pub fn unclosed_placeholders(line: &str) -> Vec<(usize, usize)> {
+    let bytes = line.as_bytes();
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(offset) = line[at..].find('<') {
+        let open = at + offset;
+        at = open + 1;
+        if open > 0 && bytes[open - 1] == b'<' || bytes.get(open + 1) == Some(&b'<') {
+            continue;
+        }
+        if placeholder_end(line, open).is_some() {
+            continue;
+        }
+        let Some(&first) = bytes.get(open + 1) else {
+            continue;
+        };
+        if !first.is_ascii_alphabetic() {
+            continue;
+        }
+        let mut end = open + 1;
+        while end < bytes.len() && is_name_byte(bytes[end]) {
+            end += 1;
+        }
+        if end < bytes.len() {
+            // Something other than a name follows (`>`, a quote, `|`): not a bare opening.
+            continue;
+        }
+        let run = line[open + 1..end].trim_end();
+        let first_word = run.split(' ').next().unwrap_or("");
+        let upper = first_word.len() > 1
+            && first_word
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-' || b.is_ascii_digit());
+        if run.contains(' ') || upper {
+            found.push((open, open + 1 + first_word.len()));
+        }
+    }
+    found
+}
+
+/// The name inside a placeholder's brackets.
+pub fn placeholder_name(text: &str) -> &str {
+    text.trim_start_matches('<').trim_end_matches('>').trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<&str> {
+        let mut found = Vec::new();
+        let mut at = 0;
+        while let Some(offset) = text[at..].find('<') {
+            let open = at + offset;
+            match placeholder_end(text, open) {
+                Some(end) => {
+                    found.push(placeholder_name(&text[open..end]));
+                    at = end;
+                }
+                None => at = open + 1,
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn recognises_placeholders() {
+        assert_eq!(
+            names("kubectl logs <pod name> -n <namespace>"),
+            ["pod name", "namespace"]
+        );
+        assert_eq!(names("ssh <user>@<host>"), ["user", "host"]);
+        assert_eq!(
+            names("gcloud config set project <PROJECT_ID>"),
+            ["PROJECT_ID"]
+        );
+    }
+
+    #[test]
+    fn ignores_lookalikes() {
+        assert!(names("sort < in.txt > out.txt").is_empty());
+        assert!(names("diff <(a) <(b)").is_empty());
+        assert!(names("cat <<EOF").is_empty());
+        assert!(names("docker images | grep '<none>'").is_empty());
+        assert!(names("curl <https://example.com/x>").is_empty());
+        assert!(names("echo line<br>").is_empty());
+        assert!(names("cmd <1>").is_empty());
+        assert!(names("echo <a >").is_empty());
+    }
+
+    #[test]
+    fn finds_unclosed_openings() {
+        assert_eq!(unclosed_placeholders("kubectl logs <pod name"), [(13, 17)]);
+        assert_eq!(unclosed_placeholders("kubectl logs <POD_NAME"), [(13, 22)]);
+        assert!(unclosed_placeholders("mysql db <dump.sql").is_empty());
+        assert!(unclosed_placeholders("cat <<EOF").is_empty());
+        assert!(unclosed_placeholders("echo <ok> done").is_empty());
+    }
+}

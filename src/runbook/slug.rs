@@ -1,0 +1,70 @@
+//! Step ids as GitHub makes heading anchors, so that `[see](#promote-the-replica)` works on
+//! GitHub and in cairn alike: lower-cased, punctuation and symbols dropped, spaces to `-`,
+//! and `-1`, `-2`... appended to repeats (github-slugger's rules).
+
+use std::collections::HashMap;
+
+/// The anchor for one heading text, before de-duplication.
+pub fn slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == ' ' {
+            out.push('-');
+        } else if c == '-' || c == '_' || c.is_alphanumeric() || is_combining(c) {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// Marks that GitHub keeps (they belong to the letter before them).
+fn is_combining(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+}
+
+/// Hands out unique anchors in document order.
+#[derive(Debug, Default)]
+pub struct Slugger {
+    occurrences: HashMap<String, usize>,
+}
+
+impl Slugger {
+    pub fn anchor(&mut self, text: &str) -> String {
+        let base = slug(text);
+        let mut candidate = base.clone();
+        while self.occurrences.contains_key(&candidate) {
+            let count = self.occurrences.entry(base.clone()).or_insert(0);
+            *count += 1;
+            candidate = format!("{base}-{count}");
+        }
+        self.occurrences.insert(candidate.clone(), 0);
+        candidate
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_anchors() {
+        assert_eq!(slug("Promote the replica"), "promote-the-replica");
+        assert_eq!(
+            slug("Step 3: Check `pg_isready`!"),
+            "step-3-check-pg_isready"
+        );
+        assert_eq!(slug("What's up?  Twice"), "whats-up--twice");
+        assert_eq!(slug("Ünïcode Straße"), "ünïcode-straße");
+        assert_eq!(slug("C++ & Rust 🚀"), "c--rust-");
+        assert_eq!(slug("  padded "), "--padded-");
+    }
+
+    #[test]
+    fn repeats_get_numbers_like_github() {
+        let mut slugger = Slugger::default();
+        assert_eq!(slugger.anchor("Check"), "check");
+        assert_eq!(slugger.anchor("Check"), "check-1");
+        assert_eq!(slugger.anchor("Check 1"), "check-1-1");
+        assert_eq!(slugger.anchor("Check"), "check-2");
+    }
+}

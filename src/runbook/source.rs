@@ -1,0 +1,169 @@
+//! A runbook's text with a line index, so that any byte offset can be turned into the
+//! `line:col` a person sees. Every position cairn reports goes through here.
+//!
+//! Lines and columns are 1-based; a column counts characters (not bytes), as rustc and most
+//! editors do. Offsets that fall inside a multi-byte character are clamped back to its start.
+
+use std::ops::Range;
+
+/// A half-open byte range into a runbook's text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span {
+            start,
+            end: end.max(start),
+        }
+    }
+
+    pub fn at(offset: usize) -> Self {
+        Span::new(offset, offset)
+    }
+
+    pub fn range(self) -> Range<usize> {
+        self.start..self.end
+    }
+
+    pub fn len(self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+impl From<Range<usize>> for Span {
+    fn from(range: Range<usize>) -> Self {
+        Span::new(range.start, range.end)
+    }
+}
+
+/// A 1-based line and character column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: usize,
+    pub col: usize,
+}
+
+/// The text of one runbook and where each of its lines starts.
+#[derive(Clone, Debug)]
+pub struct Source {
+    path: String,
+    text: String,
+    line_starts: Vec<usize>,
+}
+
+impl Source {
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let mut line_starts = Vec::with_capacity(text.len() / 40 + 1);
+        line_starts.push(0);
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|index| index + 1));
+        Source {
+            path: path.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The text under `span`, or "" when the span does not lie on character boundaries.
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The 1-based line that holds `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(index) => index + 1,
+            Err(index) => index,
+        }
+    }
+
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = self.floor_char_boundary(offset.min(self.text.len()));
+        let line = self.line_of(offset);
+        let start = self.line_starts[line - 1];
+        let col = self.text[start..offset].chars().count() + 1;
+        Position { line, col }
+    }
+
+    /// The byte offset where 1-based `line` starts (the end of the text past the last line).
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
+    /// The text of 1-based `line`, without its line ending.
+    pub fn line_text(&self, line: usize) -> &str {
+        let start = self.line_start(line);
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        let text = &self.text[start..end];
+        text.strip_suffix('\n')
+            .map(|t| t.strip_suffix('\r').unwrap_or(t))
+            .unwrap_or(text)
+    }
+
+    fn floor_char_boundary(&self, mut offset: usize) -> usize {
+        while offset > 0 && !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let source = Source::new("x.md", "ab\nçd\n\nx");
+        assert_eq!(source.position(0), Position { line: 1, col: 1 });
+        assert_eq!(source.position(3), Position { line: 2, col: 1 });
+        // 'ç' is two bytes; 'd' is the second character of line 2.
+        assert_eq!(source.position(5), Position { line: 2, col: 2 });
+        assert_eq!(source.position(7), Position { line: 3, col: 1 });
+        assert_eq!(source.position(8), Position { line: 4, col: 1 });
+        assert_eq!(source.position(999), Position { line: 4, col: 2 });
+    }
+
+    #[test]
+    fn offsets_inside_a_character_clamp_to_its_start() {
+        let source = Source::new("x.md", "ç");
+        assert_eq!(source.position(1), Position { line: 1, col: 1 });
+    }
+
+    #[test]
+    fn line_text_drops_line_endings() {
+        let source = Source::new("x.md", "one\r\ntwo\nthree");
+        assert_eq!(source.line_text(1), "one");
+        assert_eq!(source.line_text(2), "two");
+        assert_eq!(source.line_text(3), "three");
+        assert_eq!(source.line_text(4), "");
+        assert_eq!(source.line_count(), 3);
+    }
+}

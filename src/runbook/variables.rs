@@ -1,0 +1,360 @@
+//! Shell variables in commands: which ones a block reads, which it sets for later blocks,
+//! which names are secrets, and which are so well known that nobody should be asked for them.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::options::is_identifier;
+use super::shell::{scan, ShellScan};
+
+/// A Runme-style `export VAR=...` line: the operator is asked for its value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PromptEnv {
+    pub name: String,
+    /// `export VAR="default"`: offered as the answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// `export VAR=Enter the value`: an unquoted text with spaces is the question.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+}
+
+/// What a block's commands do with variables.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VariableUse {
+    /// Read before being set within the block (unique, in order of first use).
+    pub reads: Vec<String>,
+    /// Set by the block (exports, assignments, `read`), unique, in order.
+    pub sets: Vec<String>,
+    pub prompt_env: Vec<PromptEnv>,
+}
+
+/// Names ending like these hold secrets: masked when typed, redacted when stored.
+pub fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["TOKEN", "PASSWORD", "SECRET", "KEY"]
+        .iter()
+        .any(|suffix| upper == *suffix || upper.ends_with(&format!("_{suffix}")))
+}
+
+/// Set by the shell or the login session; never asked for.
+pub fn is_well_known(name: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "PATH",
+        "PWD",
+        "OLDPWD",
+        "SHELL",
+        "TERM",
+        "LANG",
+        "HOSTNAME",
+        "HOSTTYPE",
+        "OSTYPE",
+        "MACHTYPE",
+        "TMPDIR",
+        "EDITOR",
+        "VISUAL",
+        "PAGER",
+        "UID",
+        "EUID",
+        "GID",
+        "GROUPS",
+        "PPID",
+        "RANDOM",
+        "SECONDS",
+        "LINENO",
+        "IFS",
+        "PS1",
+        "PS2",
+        "PS3",
+        "PS4",
+        "COLUMNS",
+        "LINES",
+        "DISPLAY",
+        "TZ",
+        "MAIL",
+        "OPTARG",
+        "OPTIND",
+        "OPTERR",
+        "REPLY",
+        "PIPESTATUS",
+        "FUNCNAME",
+        "HISTFILE",
+        "HISTSIZE",
+        "SHLVL",
+        "COLORTERM",
+        "NO_COLOR",
+        "EPOCHSECONDS",
+        "EPOCHREALTIME",
+        "SRANDOM",
+        "HOSTFILE",
+        "CDPATH",
+        "PROMPT_COMMAND",
+    ];
+    const PREFIXES: &[&str] = &["BASH", "LC_", "SSH_", "XDG_", "CAIRN_", "ZSH_", "COMP_"];
+    NAMES.contains(&name) || PREFIXES.iter().any(|prefix| name.starts_with(prefix))
+}
+
+/// Commands whose arguments name variables they set.
+const DECLARERS: &[&str] = &["export", "declare", "local", "readonly", "typeset"];
+
+/// Analyses the commands of one block, in order.
+pub fn analyse(commands: &[String]) -> VariableUse {
+    let mut result = VariableUse::default();
+    for command in commands {
+        let scanned = scan(command);
+        // (offset of definition, name): a read counts when no definition precedes it.
+        let mut sets: HashMap<String, usize> = HashMap::new();
+        for (name, offset) in definitions(command, &scanned) {
+            sets.entry(name).or_insert(offset);
+        }
+        for expansion in &scanned.expansions {
+            let name = &expansion.name;
+            let set_before = sets.get(name).is_some_and(|&at| at < expansion.offset)
+                || result.sets.contains(name);
+            if !expansion.has_default
+                && !set_before
+                && !is_well_known(name)
+                && !result.reads.contains(name)
+            {
+                result.reads.push(name.clone());
+            }
+        }
+        let mut ordered: Vec<(usize, String)> =
+            sets.into_iter().map(|(name, at)| (at, name)).collect();
+        ordered.sort();
+        for (_, name) in ordered {
+            if !result.sets.contains(&name) {
+                result.sets.push(name);
+            }
+        }
+        result
+            .prompt_env
+            .extend(command.lines().filter_map(prompt_env));
+    }
+    result
+}
+
+/// Every variable a command sets, with the offset where it is set.
+fn definitions(text: &str, scanned: &ShellScan) -> Vec<(String, usize)> {
+    let mut found = Vec::new();
+    let words = &scanned.words;
+    let mut index = 0;
+    while index < words.len() {
+        let word = &words[index];
+        let word_text = &text[word.start..word.end];
+        if !word.command_start {
+            index += 1;
+            continue;
+        }
+        if let Some(name) = assigned_name(word_text) {
+            found.push((name.to_string(), word.start));
+            index += 1;
+            continue;
+        }
+        let arguments = words[index + 1..]
+            .iter()
+            .take_while(|next| !next.command_start)
+            .map(|next| (&text[next.start..next.end], next.start));
+        match word_text {
+            declarer if DECLARERS.contains(&declarer) => {
+                for (argument, at) in arguments.filter(|(argument, _)| !argument.starts_with('-')) {
+                    let name = assigned_name(argument).unwrap_or(argument);
+                    if is_identifier(name) {
+                        found.push((name.to_string(), at));
+                    }
+                }
+            }
+            "read" | "mapfile" | "readarray" => {
+                let mut skip_next = false;
+                for (argument, at) in arguments {
+                    if skip_next {
+                        skip_next = false;
+                    } else if argument.starts_with('-') {
+                        // Options that take a value: -p prompt, -t timeout, -d delim...
+                        skip_next = matches!(
+                            argument,
+                            "-p" | "-t"
+                                | "-d"
+                                | "-n"
+                                | "-N"
+                                | "-u"
+                                | "-i"
+                                | "-C"
+                                | "-c"
+                                | "-O"
+                                | "-s"
+                        );
+                        if argument == "-a" {
+                            continue;
+                        }
+                    } else if is_identifier(argument) {
+                        found.push((argument.to_string(), at));
+                    }
+                }
+            }
+            "for" | "select" => {
+                if let Some((name, at)) = arguments.into_iter().next() {
+                    if is_identifier(name) {
+                        found.push((name.to_string(), at));
+                    }
+                }
+            }
+            "printf" => {
+                let arguments: Vec<_> = arguments.collect();
+                if let Some(position) = arguments.iter().position(|(argument, _)| *argument == "-v")
+                {
+                    if let Some((name, at)) = arguments.get(position + 1) {
+                        if is_identifier(name) {
+                            found.push((name.to_string(), *at));
+                        }
+                    }
+                }
+            }
+            "getopts" => {
+                if let Some((name, at)) = arguments.into_iter().nth(1) {
+                    if is_identifier(name) {
+                        found.push((name.to_string(), at));
+                    }
+                }
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    found
+}
+
+/// `NAME=value` or `NAME+=value`: the name.
+fn assigned_name(word: &str) -> Option<&str> {
+    let eq = word.find('=')?;
+    let name = word[..eq].trim_end_matches('+');
+    is_identifier(name).then_some(name)
+}
+
+/// Reads `export NAME=...` the way Runme's promptEnv does.
+fn prompt_env(line: &str) -> Option<PromptEnv> {
+    let rest = line.trim().strip_prefix("export")?;
+    if !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let eq = rest.find('=')?;
+    let name = &rest[..eq];
+    if !is_identifier(name) {
+        return None;
+    }
+    let value = rest[eq + 1..].trim();
+    if value.contains('$') || value.contains('`') {
+        return None;
+    }
+    let quoted = |quote: char| {
+        value
+            .strip_prefix(quote)
+            .and_then(|inner| inner.strip_suffix(quote))
+            .map(str::to_string)
+    };
+    let (default, prompt) = if let Some(inner) = quoted('"').or_else(|| quoted('\'')) {
+        (Some(inner), None)
+    } else if value.contains(' ') {
+        (None, Some(value.to_string()))
+    } else {
+        (Some(value.to_string()), None)
+    };
+    Some(PromptEnv {
+        name: name.to_string(),
+        default,
+        prompt,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reads(commands: &[&str]) -> Vec<String> {
+        analyse(&commands.iter().map(|c| c.to_string()).collect::<Vec<_>>()).reads
+    }
+
+    fn sets(commands: &[&str]) -> Vec<String> {
+        analyse(&commands.iter().map(|c| c.to_string()).collect::<Vec<_>>()).sets
+    }
+
+    #[test]
+    fn reads_skip_quotes_defaults_and_well_known_names() {
+        assert_eq!(
+            reads(&["echo $DB_HOST ${PORT} '$NOT' \\$ALSO_NOT $HOME ${X:-1}"]),
+            ["DB_HOST", "PORT"]
+        );
+        assert_eq!(reads(&["echo \"$(kubectl get pod -n $NS)\""]), ["NS"]);
+        assert_eq!(
+            reads(&["for i in 1 2; do echo $i; done"]),
+            Vec::<String>::new()
+        );
+        assert_eq!(reads(&["X=1; echo $X $Y"]), ["Y"]);
+        assert_eq!(reads(&["echo $X; X=1"]), ["X"]);
+        assert_eq!(
+            reads(&["read -r -p 'Name? ' NAME && echo $NAME"]),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            reads(&["cat <<'EOF'\n$LITERAL\nEOF\necho $AFTER"]),
+            ["AFTER"]
+        );
+        assert_eq!(reads(&["cat <<EOF\n$EXPANDED\nEOF"]), ["EXPANDED"]);
+        assert_eq!(reads(&["echo $1 $? $@ $#"]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn sets_come_from_exports_assignments_and_reads() {
+        assert_eq!(
+            sets(&[
+                "export A=1 B",
+                "C=2 cmd",
+                "read -r D",
+                "declare -x E=1",
+                "printf -v F %s x"
+            ]),
+            ["A", "B", "C", "D", "E", "F"]
+        );
+    }
+
+    #[test]
+    fn comments_are_not_read() {
+        assert_eq!(reads(&["ls # uses $NOPE"]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn runme_prompt_env() {
+        let result = analyse(&[
+            "export NS=\"default\"\nexport TOKEN=Enter your token\nexport X=$(date)".to_string(),
+        ]);
+        assert_eq!(
+            result.prompt_env,
+            vec![
+                PromptEnv {
+                    name: "NS".into(),
+                    default: Some("default".into()),
+                    prompt: None
+                },
+                PromptEnv {
+                    name: "TOKEN".into(),
+                    default: None,
+                    prompt: Some("Enter your token".into())
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn secret_names() {
+        assert!(is_secret_name("API_TOKEN"));
+        assert!(is_secret_name("db_password"));
+        assert!(is_secret_name("SSH_KEY"));
+        assert!(!is_secret_name("KEYBOARD"));
+        assert!(!is_secret_name("MONKEY"));
+    }
+}
