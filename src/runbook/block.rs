@@ -166,6 +166,20 @@ pub fn build(
         .iter()
         .map(|command| command.text.clone())
         .collect();
+    let hosts: Vec<Option<String>> = commands
+        .iter()
+        .map(|command| {
+            command
+                .console
+                .as_ref()
+                .and_then(|console| console.host.clone())
+        })
+        .collect();
+    let command_hosts = if hosts.iter().any(Option::is_some) {
+        hosts
+    } else {
+        Vec::new()
+    };
     let variables = analyse(&texts);
     let destructive = if kind == BlockKind::Command {
         texts.iter().find_map(|text| destructive_reason(text))
@@ -201,6 +215,7 @@ pub fn build(
         console: console && kind == BlockKind::Command,
         commands: texts,
         command_lines,
+        command_hosts,
         expected_output,
         output_of: None,
         attrs: info.attrs,

@@ -142,7 +142,7 @@ pub fn link(runbook: &mut Runbook) {
                         EdgeWhen::Choice,
                         Some(choice.label.clone()),
                         None,
-                        choice.span,
+                        first_line(runbook, choice.span),
                     ),
                     Err(()) => diagnostics.push(unknown(
                         first,

@@ -169,6 +169,9 @@ pub struct Block {
     pub commands: Vec<String>,
     /// The line each command starts on.
     pub command_lines: Vec<usize>,
+    /// For console blocks with `$host cmd` tags: the host of each command (`None`: here).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub command_hosts: Vec<Option<String>>,
     /// The console block's lines that are not commands: what the commands should print.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_output: Option<String>,

@@ -416,8 +416,10 @@ fn unknown_key(attr: &Attr, known: &[&str], what: &str) -> Diagnostic {
     }
 }
 
+/// The regex crate's last line holds the reason ("error: unclosed group").
 fn first_line(text: &str) -> String {
-    text.lines().last().unwrap_or("").trim().to_string()
+    let last = text.lines().last().unwrap_or("").trim();
+    last.strip_prefix("error: ").unwrap_or(last).to_string()
 }
 
 #[cfg(test)]

@@ -126,7 +126,7 @@ pub fn walk(source: Source) -> Runbook {
                 }
                 let is_title = level == 1 && !seen_heading && top_level;
                 seen_heading = true;
-                let heading_span = Span::new(start, span.end);
+                let heading_span = Span::new(start, start + text[start..span.end].trim_end().len());
                 if is_title {
                     title_heading = Some(title);
                     let intro_section = &mut sections[0];
@@ -353,7 +353,8 @@ pub fn walk(source: Source) -> Runbook {
         .or(title_heading)
         .or(first_h1)
         .unwrap_or_else(|| file_stem(source.path()));
-    let steps = into_steps(sections, &title, &source, &mut diagnostics);
+    let mut steps = into_steps(sections, &title, &source, &mut diagnostics);
+    mark_undefined(&mut steps, &front_matter);
     let params = front_matter.params.clone();
     Runbook {
         title,
@@ -660,6 +661,30 @@ fn into_steps(
         steps.push(step);
     }
     steps
+}
+
+/// Fills in each command block's `undefined`: the variables it reads that no param, no
+/// front-matter `env` and no earlier block (in document order) defines.
+fn mark_undefined(steps: &mut [Step], front_matter: &front_matter::FrontMatter) {
+    let mut defined: HashSet<String> = front_matter
+        .params
+        .iter()
+        .map(|param| param.name.clone())
+        .chain(front_matter.env.iter().map(|(name, _)| name.clone()))
+        .collect();
+    for block in steps.iter_mut().flat_map(|step| step.blocks.iter_mut()) {
+        if block.kind != BlockKind::Command {
+            continue;
+        }
+        block.undefined = block
+            .variables
+            .iter()
+            .filter(|name| !defined.contains(*name))
+            .cloned()
+            .collect();
+        defined.extend(block.defines.iter().cloned());
+        defined.extend(block.prompt_env.iter().map(|prompt| prompt.name.clone()));
+    }
 }
 
 /// Who a step is: the parts that come from its heading.
