@@ -1,6 +1,6 @@
 //! Fixture runbooks under tests/fixtures/format/, each pinning a rule of the format
 //! (FORMAT.md and docs/format.md) with exact lines and columns.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
 

@@ -31,7 +31,7 @@ fn destructive_words(words: &[&str]) -> Option<String> {
     let program = words
         .first()
         .map(|word| word.rsplit('/').next().unwrap_or(word))?;
-    let has = |flag: &str| words.iter().any(|word| *word == flag);
+    let has = |flag: &str| words.contains(&flag);
     let has_short = |letter: char| {
         words
             .iter()
@@ -50,7 +50,7 @@ fn destructive_words(words: &[&str]) -> Option<String> {
         "kubectl" | "oc" if matches!(sub, "delete" | "drain" | "replace") => {
             format!("{program} {sub}")
         }
-        "kubectl" | "oc" if sub == "scale" && words.iter().any(|w| *w == "--replicas=0") => {
+        "kubectl" | "oc" if sub == "scale" && words.contains(&"--replicas=0") => {
             format!("{program} scale --replicas=0")
         }
         "helm" if matches!(sub, "uninstall" | "delete" | "rollback") => format!("helm {sub}"),
@@ -84,7 +84,7 @@ fn destructive_words(words: &[&str]) -> Option<String> {
         {
             "aws delete".to_string()
         }
-        "gcloud" | "az" if words.iter().any(|w| *w == "delete") => format!("{program} delete"),
+        "gcloud" | "az" if words.contains(&"delete") => format!("{program} delete"),
         "redis-cli"
             if words.iter().any(|w| {
                 w.eq_ignore_ascii_case("flushall") || w.eq_ignore_ascii_case("flushdb")
@@ -99,7 +99,7 @@ fn destructive_words(words: &[&str]) -> Option<String> {
             format!("{program} flush")
         }
         "crontab" if has("-r") => "crontab -r".to_string(),
-        "chmod" | "chown" if has_short('R') && words.iter().any(|w| *w == "/") => {
+        "chmod" | "chown" if has_short('R') && words.contains(&"/") => {
             format!("{program} -R /")
         }
         _ if has("--force") => "--force".to_string(),

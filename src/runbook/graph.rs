@@ -81,6 +81,8 @@ pub fn link(runbook: &mut Runbook) {
 
     // (from, to, span of what made the edge): for reachability and loops.
     let mut graph: Vec<Vec<(usize, Span)>> = vec![Vec::new(); runbook.steps.len()];
+    // Indexed: each step is read, then written back at the end of its iteration.
+    #[allow(clippy::needless_range_loop)]
     for index in 0..runbook.steps.len() {
         let step = &runbook.steps[index];
         if step.is_group() {
