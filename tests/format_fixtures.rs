@@ -131,8 +131,8 @@ fn every_language_row() {
         [
             (Command, "bash"),
             (Output, "output"),
-            (Output, "text"),
-            (Output, "log"),
+            (Snippet, "text"),
+            (Snippet, "log"),
             (Snippet, "yaml"),
             (Snippet, "sql"),
             (Snippet, "promql")

@@ -39,10 +39,35 @@ struct Report<'a> {
     notes: usize,
 }
 
+/// What became of one path argument.
+enum Outcome {
+    Parsed(Box<Runbook>),
+    /// A file that could not be read, or a folder without runbooks.
+    Unreadable {
+        path: String,
+        message: String,
+        is_file: bool,
+    },
+}
+
 pub fn run(args: &CheckArgs) -> i32 {
-    let outcomes: Vec<Result<Runbook, String>> = files::expand(&args.paths)
+    let outcomes: Vec<Outcome> = files::expand(&args.paths)
         .into_iter()
-        .map(|path| path.and_then(|path| load(&path).map_err(|error| error.to_string())))
+        .map(|path| match path {
+            Ok(path) => match load(&path) {
+                Ok(runbook) => Outcome::Parsed(Box::new(runbook)),
+                Err(error) => Outcome::Unreadable {
+                    path: path.display().to_string(),
+                    message: error.to_string(),
+                    is_file: true,
+                },
+            },
+            Err(none) => Outcome::Unreadable {
+                path: none.path.display().to_string(),
+                message: none.message,
+                is_file: false,
+            },
+        })
         .collect();
     let mut report = Report {
         files: Vec::new(),
@@ -52,7 +77,7 @@ pub fn run(args: &CheckArgs) -> i32 {
     };
     for outcome in &outcomes {
         let file = match outcome {
-            Ok(runbook) => FileReport {
+            Outcome::Parsed(runbook) => FileReport {
                 path: runbook.path.clone(),
                 errors: runbook.count(Severity::Error),
                 warnings: runbook.count(Severity::Warning),
@@ -60,8 +85,8 @@ pub fn run(args: &CheckArgs) -> i32 {
                 error: None,
                 diagnostics: &runbook.diagnostics,
             },
-            Err(message) => FileReport {
-                path: message.split(": ").next().unwrap_or_default().to_string(),
+            Outcome::Unreadable { path, message, .. } => FileReport {
+                path: path.clone(),
                 errors: 1,
                 warnings: 0,
                 notes: 0,
@@ -88,24 +113,30 @@ pub fn run(args: &CheckArgs) -> i32 {
     }
 }
 
-fn print_text(outcomes: &[Result<Runbook, String>], report: &Report) {
+fn print_text(outcomes: &[Outcome], report: &Report) {
     let color = stdout_color();
     let mut out = String::new();
+    let mut runbooks = 0;
     for outcome in outcomes {
         match outcome {
-            Ok(runbook) => {
+            Outcome::Parsed(runbook) => {
+                runbooks += 1;
                 for diagnostic in &runbook.diagnostics {
                     out.push_str(&diagnostic.render(&runbook.source, color));
                     out.push('\n');
                 }
             }
-            Err(message) => print_error(message),
+            Outcome::Unreadable {
+                message, is_file, ..
+            } => {
+                runbooks += usize::from(*is_file);
+                print_error(message);
+            }
         }
     }
-    let files = report.files.len();
     out.push_str(&format!(
-        "checked {files} runbook{}: {} error{}, {} warning{}{}\n",
-        plural(files),
+        "checked {runbooks} runbook{}: {} error{}, {} warning{}{}\n",
+        plural(runbooks),
         report.errors,
         plural(report.errors),
         report.warnings,

@@ -2,10 +2,16 @@
 
 use std::path::{Path, PathBuf};
 
+/// A path argument that names no runbook: the path and what to tell the user.
+pub struct NoRunbooks {
+    pub path: PathBuf,
+    pub message: String,
+}
+
 /// Expands directories into the Markdown files under them (sorted, hidden folders skipped);
-/// files are kept as given, even without the `.md` extension. Returns an error message for a
-/// directory with no runbooks in it.
-pub fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, String>> {
+/// files are kept as given, even without the `.md` extension. A directory with no runbooks in
+/// it is an error.
+pub fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, NoRunbooks>> {
     let mut out = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -13,10 +19,13 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, String>> {
             collect_markdown(path, &mut found);
             found.sort();
             if found.is_empty() {
-                out.push(Err(format!(
-                    "{}: no runbooks (*.md files) in this directory; name a runbook file or a folder that holds some",
-                    path.display()
-                )));
+                out.push(Err(NoRunbooks {
+                    path: path.clone(),
+                    message: format!(
+                        "{}: no runbooks (*.md files) in this directory; name a runbook file or a folder that holds some",
+                        path.display()
+                    ),
+                }));
             }
             out.extend(found.into_iter().map(Ok));
         } else {

@@ -159,7 +159,7 @@ fn describe_block(block: &Block, style: &Style) -> String {
             let first_line = first.lines().next().unwrap_or("");
             let prompt = if block.console { "$ " } else { "" };
             let more = match (block.commands.len(), first.lines().count()) {
-                (1, 1) => String::new(),
+                (0, _) | (1, 0 | 1) => String::new(),
                 (1, lines) => format!(" (+{} lines)", lines - 1),
                 (count, _) => format!(" (+{} commands)", count - 1),
             };

@@ -108,8 +108,13 @@ pub fn classify(
                 ..Classified::default()
             },
         },
+        // Output belongs to the command before it; with none, it is just text to show.
         Some(lang) if OUTPUT_LANGS.contains(&lang) => Classified {
-            kind: Some(BlockKind::Output),
+            kind: Some(if around.previous_is_command {
+                BlockKind::Output
+            } else {
+                BlockKind::Snippet
+            }),
             ..Classified::default()
         },
         Some(lang) => match interpreter_for(lang, around.default_shell) {
@@ -283,7 +288,8 @@ mod tests {
             kind(Some("yaml"), "a: 1", false).0,
             Some(BlockKind::Snippet)
         );
-        assert_eq!(kind(Some("output"), "x", false).0, Some(BlockKind::Output));
+        assert_eq!(kind(Some("output"), "x", true).0, Some(BlockKind::Output));
+        assert_eq!(kind(Some("text"), "x", false).0, Some(BlockKind::Snippet));
         assert_eq!(kind(None, "$ ls", false).0, Some(BlockKind::Command));
         assert_eq!(kind(None, "total 0", true).0, Some(BlockKind::Output));
         assert_eq!(kind(None, "total 0", false).0, Some(BlockKind::Snippet));

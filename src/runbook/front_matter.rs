@@ -33,7 +33,7 @@ pub struct FrontMatter {
     pub shell: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cwd: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "env_map")]
     pub env: Vec<(String, String)>,
     #[serde(skip)]
     pub params: Vec<Param>,
@@ -54,6 +54,14 @@ pub struct FrontMatter {
     /// The whole front matter, fences included.
     #[serde(skip)]
     pub span: Span,
+}
+
+/// `env` as a JSON object, in the order written.
+fn env_map<S: serde::Serializer>(
+    env: &[(String, String)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(env.iter().map(|(name, value)| (name, value)))
 }
 
 fn review_seconds<S: serde::Serializer>(
