@@ -667,3 +667,97 @@ fn rendered_diagnostic_has_position_source_line_and_caret() {
         )
     );
 }
+
+#[test]
+fn runme_notebooks_load_unchanged() {
+    let runbook = fixture("runme.md");
+    assert!(
+        runbook.diagnostics.is_empty(),
+        "{:?}",
+        diagnostics(&runbook)
+    );
+    assert_eq!(runbook.front_matter.shell.as_deref(), Some("bash"));
+    assert_eq!(runbook.front_matter.cwd.as_deref(), Some(".."));
+    assert!(runbook.front_matter.extra.contains_key("runme"));
+    let setup = &step(&runbook, "set-up").blocks[0];
+    assert_eq!(setup.options.name.as_deref(), Some("setup"));
+    assert!(
+        !setup.options.interactive,
+        "Runme's \"false\" string is false"
+    );
+    let prompts: Vec<_> = setup
+        .prompt_env
+        .iter()
+        .map(|p| (p.name.as_str(), p.default.as_deref(), p.prompt.as_deref()))
+        .collect();
+    assert_eq!(
+        prompts,
+        [
+            ("NAMESPACE", Some("demo"), None),
+            ("PROJECT_ID", None, Some("Enter your GCP project id"))
+        ]
+    );
+    assert_eq!(setup.defines, ["NAMESPACE", "PROJECT_ID"]);
+    let deploy = step(&runbook, "deploy");
+    assert_eq!(
+        deploy.blocks[0].options.capture.as_deref(),
+        Some("DEPLOYMENT")
+    );
+    assert!(deploy.blocks[0].options.exclude_from_run_all);
+    assert_eq!(deploy.blocks[1].options.prompt_env, Some(false));
+    assert!(
+        deploy.blocks[1].undefined.is_empty(),
+        "every variable is set by an earlier block"
+    );
+}
+
+#[test]
+fn alert_runbooks_from_the_wild_load_unchanged() {
+    let runbook = fixture("alert-runbook.md");
+    assert!(
+        runbook.diagnostics.is_empty(),
+        "{:?}",
+        diagnostics(&runbook)
+    );
+    assert_eq!(runbook.title, "KubePodCrashLooping");
+    let kinds: Vec<_> = runbook
+        .steps
+        .iter()
+        .map(|s| (s.id.as_str(), s.kind, s.phase))
+        .collect();
+    use cairn::runbook::Phase;
+    assert_eq!(
+        kinds,
+        [
+            ("meaning", StepKind::Read, None),
+            ("impact", StepKind::Read, None),
+            ("diagnosis", StepKind::Step, Some(Phase::Diagnose)),
+            ("mitigation", StepKind::Step, Some(Phase::Mitigate)),
+        ]
+    );
+    let diagnosis = step(&runbook, "diagnosis");
+    assert_eq!(
+        blocks(diagnosis),
+        [
+            (Command, Some("console"), 22, 3),
+            (Command, Some("shell"), 31, 3),
+            (Snippet, None, 37, 7)
+        ]
+    );
+    let names: Vec<_> = diagnosis.blocks[0]
+        .placeholders
+        .iter()
+        .map(|p| (p.name.as_str(), p.line, p.col))
+        .collect();
+    assert_eq!(names, [("pod-name", 23, 26), ("namespace", 23, 40)]);
+    assert!(diagnosis.blocks[0]
+        .expected_output
+        .as_deref()
+        .unwrap()
+        .starts_with("Events:"));
+    // An indented block in the next list item is a snippet, not the output of the block before.
+    assert_eq!(diagnosis.blocks[2].output_of, None);
+    let mitigation = step(&runbook, "mitigation");
+    assert_eq!(mitigation.checks[0].text, "The pod is Running and ready");
+    assert_eq!(mitigation.blocks[1].command_lines, [50]);
+}

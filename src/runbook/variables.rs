@@ -160,6 +160,14 @@ fn definitions(text: &str, scanned: &ShellScan) -> Vec<(String, usize)> {
             .take_while(|next| !next.command_start)
             .map(|next| (&text[next.start..next.end], next.start));
         match word_text {
+            // Runme's `export VAR=Prompt text`: the words after the first are the question.
+            "export" if is_runme_prompt(text, word) => {
+                if let Some((argument, at)) = arguments.into_iter().next() {
+                    if let Some(name) = assigned_name(argument) {
+                        found.push((name.to_string(), at));
+                    }
+                }
+            }
             declarer if DECLARERS.contains(&declarer) => {
                 for (argument, at) in arguments.filter(|(argument, _)| !argument.starts_with('-')) {
                     let name = assigned_name(argument).unwrap_or(argument);
@@ -228,6 +236,18 @@ fn definitions(text: &str, scanned: &ShellScan) -> Vec<(String, usize)> {
     found
 }
 
+/// Whether the `export` at `word` is a whole line in Runme's prompt form.
+fn is_runme_prompt(text: &str, word: &super::shell::Word) -> bool {
+    let line_start = text[..word.start]
+        .rfind('\n')
+        .map_or(0, |newline| newline + 1);
+    let line_end = text[word.start..]
+        .find('\n')
+        .map_or(text.len(), |newline| word.start + newline);
+    text[line_start..word.start].trim().is_empty()
+        && prompt_env(&text[line_start..line_end]).is_some_and(|prompt| prompt.prompt.is_some())
+}
+
 /// `NAME=value` or `NAME+=value`: the name.
 fn assigned_name(word: &str) -> Option<&str> {
     let eq = word.find('=')?;
@@ -248,7 +268,8 @@ fn prompt_env(line: &str) -> Option<PromptEnv> {
         return None;
     }
     let value = rest[eq + 1..].trim();
-    if value.contains('$') || value.contains('`') {
+    // Computed values and shell syntax are not questions.
+    if value.contains(['$', '`', ';', '|', '&', '<', '>', '(', ')']) {
         return None;
     }
     let quoted = |quote: char| {
@@ -259,6 +280,9 @@ fn prompt_env(line: &str) -> Option<PromptEnv> {
     };
     let (default, prompt) = if let Some(inner) = quoted('"').or_else(|| quoted('\'')) {
         (Some(inner), None)
+    } else if value.starts_with(['"', '\'']) {
+        // Quoted, then more words: ordinary shell (`export A='1' B`).
+        return None;
     } else if value.contains(' ') {
         (None, Some(value.to_string()))
     } else {
@@ -312,7 +336,7 @@ mod tests {
     fn sets_come_from_exports_assignments_and_reads() {
         assert_eq!(
             sets(&[
-                "export A=1 B",
+                "export A=1; export B",
                 "C=2 cmd",
                 "read -r D",
                 "declare -x E=1",
@@ -325,6 +349,17 @@ mod tests {
     #[test]
     fn comments_are_not_read() {
         assert_eq!(reads(&["ls # uses $NOPE"]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn runme_prompt_lines_define_only_their_variable() {
+        assert_eq!(
+            sets(&["export PROJECT_ID=Enter your project id"]),
+            ["PROJECT_ID"]
+        );
+        // Runme reads any unquoted value with spaces as a question, so B is no export here.
+        assert_eq!(sets(&["export A=1 B"]), ["A"]);
+        assert_eq!(sets(&["export A='1' B"]), ["A", "B"]);
     }
 
     #[test]

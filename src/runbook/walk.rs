@@ -48,6 +48,9 @@ struct Section {
     annotation_spans: Vec<Span>,
     decision: Option<RawDecision>,
     has_content: bool,
+    /// The last block is a command and nothing but prose followed it: an untagged block
+    /// here is that command's output. A new list item or table breaks the link.
+    output_may_follow: bool,
 }
 
 #[derive(Debug)]
@@ -192,10 +195,7 @@ pub fn walk(source: Source) -> Runbook {
                     .blocks
                     .iter()
                     .rposition(|block| block.kind == BlockKind::Command);
-                let previous_is_command = section
-                    .blocks
-                    .last()
-                    .is_some_and(|block| block.kind == BlockKind::Command);
+                let previous_is_command = section.output_may_follow;
                 let around = Neighbourhood {
                     previous_is_command,
                     default_shell: front_matter.shell.as_deref().unwrap_or("bash"),
@@ -204,6 +204,7 @@ pub fn walk(source: Source) -> Runbook {
                 if block.kind == BlockKind::Output {
                     block.output_of = previous_command.filter(|_| previous_is_command);
                 }
+                section.output_may_follow = block.kind == BlockKind::Command;
                 section.blocks.push(block);
             }
             Event::Start(Tag::HtmlBlock) => {
@@ -262,6 +263,7 @@ pub fn walk(source: Source) -> Runbook {
                 }
             }
             Event::Start(Tag::Item) => {
+                sections[section_index].output_may_follow = false;
                 items.push(Item {
                     start: span.start,
                     task: None,
@@ -321,6 +323,7 @@ pub fn walk(source: Source) -> Runbook {
                 }
             }
             Event::Start(Tag::Table(_)) | Event::Rule | Event::DisplayMath(_) => {
+                sections[section_index].output_may_follow = false;
                 mark_content(&mut sections[section_index], span.start);
                 take_pending_choose(&mut pending_choose, &mut diagnostics);
             }
