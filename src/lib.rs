@@ -1,3 +1,4 @@
 //! cairn: walk a Markdown runbook, recording every step.
+pub mod ansi;
 pub mod cli;
 pub mod runbook;

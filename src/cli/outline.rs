@@ -4,35 +4,33 @@
 
 use std::fmt::Write;
 
+use crate::ansi::{self, Painter};
+
 use crate::runbook::{Block, BlockKind, EdgeWhen, Runbook, Severity, Step, StepKind, END};
 
 const WIDTH: usize = 72;
 
+/// The outline's few styles, on top of the shared painter.
 struct Style {
-    color: bool,
+    painter: Painter,
 }
 
 impl Style {
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
     fn bold(&self, text: &str) -> String {
-        self.paint("1", text)
+        self.painter.paint(ansi::BOLD, text)
     }
     fn dim(&self, text: &str) -> String {
-        self.paint("2", text)
+        self.painter.paint(ansi::DIM, text)
     }
     fn warn(&self, text: &str) -> String {
-        self.paint("33", text)
+        self.painter.paint(ansi::YELLOW, text)
     }
 }
 
 pub fn render(runbook: &Runbook, color: bool) -> String {
-    let style = Style { color };
+    let style = Style {
+        painter: Painter::new(color),
+    };
     let mut out = String::new();
     let walkable = runbook.steps.iter().filter(|step| !step.is_group()).count();
     let _ = writeln!(out, "{}", style.bold(&runbook.title));

@@ -13,7 +13,7 @@ use super::model::{Block, BlockKind, Fence, Placeholder};
 use super::options::block_options;
 use super::placeholders::{placeholder_name, unclosed_placeholders};
 use super::shell::scan;
-use super::source::{Source, Span};
+use super::source::{OffsetMap, Source, Span};
 use super::variables::analyse;
 
 /// A code block as the Markdown walk found it.
@@ -24,22 +24,14 @@ pub struct RawBlock {
     /// The info string as written, and where it starts.
     pub info: Option<(String, usize)>,
     pub content: String,
-    /// (offset in `content`, offset in the source) for each piece of text pulldown-cmark gave.
-    pub pieces: Vec<(usize, usize)>,
+    /// Where each piece of text pulldown-cmark gave sits in the source.
+    pub pieces: OffsetMap,
 }
 
 impl RawBlock {
     /// The source offset of an offset in the content.
     fn source_offset(&self, offset: usize) -> usize {
-        let index = self
-            .pieces
-            .partition_point(|&(start, _)| start <= offset)
-            .saturating_sub(1);
-        self.pieces
-            .get(index)
-            .map_or(self.span.start, |&(start, source)| {
-                source + (offset - start)
-            })
+        self.pieces.map(offset).unwrap_or(self.span.start)
     }
 }
 

@@ -4,13 +4,14 @@
 //! reading prompts as a person would. REPL prompts (`postgres=#`, `mysql>`) are not shell.
 
 use super::shell::{ends_in_open_quote, heredoc_delimiters};
+use super::source::OffsetMap;
 
 /// One command taken from a transcript.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConsoleCommand {
     pub text: String,
-    /// Where each piece of `text` came from: (offset in `text`, offset in the block content).
-    pub pieces: Vec<(usize, usize)>,
+    /// Where each piece of `text` came from in the block content.
+    pub pieces: OffsetMap,
     /// `$web-1 uptime`: the host the command is tagged for.
     pub host: Option<String>,
 }
@@ -18,18 +19,12 @@ pub struct ConsoleCommand {
 impl ConsoleCommand {
     /// Maps an offset in `text` back to an offset in the block content.
     pub fn content_offset(&self, offset: usize) -> usize {
-        let index = self
-            .pieces
-            .partition_point(|&(start, _)| start <= offset)
-            .saturating_sub(1);
-        self.pieces
-            .get(index)
-            .map_or(0, |&(start, content)| content + (offset - start))
+        self.pieces.map(offset).unwrap_or(0)
     }
 
     fn push_line(&mut self, text: &str, content_offset: usize) {
         self.text.push('\n');
-        self.pieces.push((self.text.len(), content_offset));
+        self.pieces.push(self.text.len(), content_offset);
         self.text.push_str(text);
     }
 }
@@ -98,7 +93,7 @@ pub fn extract(content: &str, rules: PromptRules) -> Option<Transcript> {
             heredocs = heredoc_delimiters(command_text);
             current = Some(ConsoleCommand {
                 text: command_text.to_string(),
-                pieces: vec![(0, line_offset + strip)],
+                pieces: OffsetMap::starting_at(line_offset + strip),
                 host,
             });
             continue;

@@ -7,6 +7,8 @@
 use serde::Serialize;
 use unicode_width::UnicodeWidthChar;
 
+use crate::ansi::{Painter, BLUE_BOLD, BOLD, CYAN_BOLD, RED_BOLD, YELLOW_BOLD};
+
 use super::source::{Source, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -146,7 +148,7 @@ impl Diagnostic {
     /// Renders the diagnostic for a person: header, location, the source line and a caret
     /// under the offending text, then the hint.
     pub fn render(&self, source: &Source, color: bool) -> String {
-        let paint = Paint { color };
+        let paint = Painter::new(color);
         let (severity_style, caret_style) = match self.severity {
             Severity::Error => (RED_BOLD, RED_BOLD),
             Severity::Warning => (YELLOW_BOLD, YELLOW_BOLD),
@@ -162,36 +164,36 @@ impl Diagnostic {
             self.end_col,
         );
         let mut out = String::new();
-        out.push_str(&paint.wrap(
+        out.push_str(&paint.paint(
             severity_style,
             &format!("{}[{}]", self.severity.as_str(), self.code.as_str()),
         ));
-        out.push_str(&paint.wrap(BOLD, &format!(": {}", self.message)));
+        out.push_str(&paint.paint(BOLD, &format!(": {}", self.message)));
         out.push('\n');
         out.push_str(&format!(
             "{pad}{} {}:{}:{}\n",
-            paint.wrap(BLUE_BOLD, "-->"),
+            paint.paint(BLUE_BOLD, "-->"),
             source.path(),
             self.line,
             self.col
         ));
-        out.push_str(&format!("{pad} {}\n", paint.wrap(BLUE_BOLD, "|")));
+        out.push_str(&format!("{pad} {}\n", paint.paint(BLUE_BOLD, "|")));
         out.push_str(&format!(
             "{} {} {}\n",
-            paint.wrap(BLUE_BOLD, &self.line.to_string()),
-            paint.wrap(BLUE_BOLD, "|"),
+            paint.paint(BLUE_BOLD, &self.line.to_string()),
+            paint.paint(BLUE_BOLD, "|"),
             display_line(line_text)
         ));
         out.push_str(&format!(
             "{pad} {} {}{}\n",
-            paint.wrap(BLUE_BOLD, "|"),
+            paint.paint(BLUE_BOLD, "|"),
             " ".repeat(lead),
-            paint.wrap(caret_style, &"^".repeat(width))
+            paint.paint(caret_style, &"^".repeat(width))
         ));
         if let Some(help) = &self.help {
             out.push_str(&format!(
                 "{pad} {} help: {help}\n",
-                paint.wrap(BLUE_BOLD, "=")
+                paint.paint(BLUE_BOLD, "=")
             ));
         }
         out
@@ -231,26 +233,6 @@ fn caret_extent(line: &str, col: usize, same_line: bool, end_col: usize) -> (usi
             .sum()
     };
     (lead, width.max(1))
-}
-
-const BOLD: &str = "1";
-const RED_BOLD: &str = "1;31";
-const YELLOW_BOLD: &str = "1;33";
-const CYAN_BOLD: &str = "1;36";
-const BLUE_BOLD: &str = "1;34";
-
-struct Paint {
-    color: bool,
-}
-
-impl Paint {
-    fn wrap(&self, style: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{style}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
 }
 
 #[cfg(test)]

@@ -44,6 +44,39 @@ impl From<Range<usize>> for Span {
     }
 }
 
+/// Where the pieces of an assembled text came from, so that an offset in the text (a code
+/// block's content without its list indentation, a command without its prompt) maps back to
+/// an offset in the original.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OffsetMap {
+    /// (offset in the assembled text, offset in the original), in increasing order.
+    pieces: Vec<(usize, usize)>,
+}
+
+impl OffsetMap {
+    /// A map whose text starts at `original_offset`.
+    pub fn starting_at(original_offset: usize) -> Self {
+        OffsetMap {
+            pieces: vec![(0, original_offset)],
+        }
+    }
+
+    /// Records that the text from `text_offset` on came from `original_offset`.
+    pub fn push(&mut self, text_offset: usize, original_offset: usize) {
+        self.pieces.push((text_offset, original_offset));
+    }
+
+    /// The original offset of `offset` in the assembled text (`None` before any piece).
+    pub fn map(&self, offset: usize) -> Option<usize> {
+        let index = self
+            .pieces
+            .partition_point(|&(start, _)| start <= offset)
+            .checked_sub(1)?;
+        let (start, original) = self.pieces[index];
+        Some(original + (offset - start))
+    }
+}
+
 /// A 1-based line and character column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Position {
@@ -155,6 +188,18 @@ mod tests {
     fn offsets_inside_a_character_clamp_to_its_start() {
         let source = Source::new("x.md", "ç");
         assert_eq!(source.position(1), Position { line: 1, col: 1 });
+    }
+
+    #[test]
+    fn offset_maps_follow_their_pieces() {
+        let mut map = OffsetMap::default();
+        assert_eq!(map.map(3), None);
+        map.push(0, 10);
+        map.push(5, 40);
+        assert_eq!(map.map(0), Some(10));
+        assert_eq!(map.map(4), Some(14));
+        assert_eq!(map.map(5), Some(40));
+        assert_eq!(map.map(9), Some(44));
     }
 
     #[test]

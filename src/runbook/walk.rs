@@ -15,7 +15,7 @@ use super::front_matter;
 use super::model::{Block, BlockKind, Check, Choice, Decision, Fence, Runbook, Step, StepKind};
 use super::options::{guess_phase, step_annotation, StepOptions};
 use super::slug::Slugger;
-use super::source::{Source, Span};
+use super::source::{OffsetMap, Source, Span};
 
 /// A decision list as written: labels and raw link targets, resolved later by the graph.
 #[derive(Clone, Debug, Default)]
@@ -105,7 +105,7 @@ pub fn walk(source: Source) -> Runbook {
     let mut depth = 0usize;
     let mut heading: Option<(u8, usize, String, bool)> = None; // level, start, text, top level
     let mut code: Option<RawBlock> = None;
-    let mut html: Option<(String, Vec<(usize, usize)>)> = None;
+    let mut html: Option<(String, OffsetMap)> = None;
     let mut items: Vec<Item> = Vec::new();
     let mut pending_choose: Option<RawDecision> = None;
     let mut open_decision: Option<OpenDecision> = None;
@@ -157,7 +157,7 @@ pub fn walk(source: Source) -> Runbook {
                 if let Some((_, _, title, _)) = heading.as_mut() {
                     title.push_str(&text_piece);
                 } else if let Some(block) = code.as_mut() {
-                    block.pieces.push((block.content.len(), span.start));
+                    block.pieces.push(block.content.len(), span.start);
                     block.content.push_str(&text_piece);
                 } else if let Some(item) = items.last_mut() {
                     item.text.push_str(&text_piece);
@@ -181,7 +181,7 @@ pub fn walk(source: Source) -> Runbook {
                     fence,
                     info,
                     content: String::new(),
-                    pieces: Vec::new(),
+                    pieces: OffsetMap::default(),
                 });
             }
             Event::End(TagEnd::CodeBlock) => {
@@ -208,11 +208,11 @@ pub fn walk(source: Source) -> Runbook {
                 section.blocks.push(block);
             }
             Event::Start(Tag::HtmlBlock) => {
-                html = Some((String::new(), Vec::new()));
+                html = Some((String::new(), OffsetMap::default()));
             }
             Event::Html(piece) => {
                 if let Some((buffer, pieces)) = html.as_mut() {
-                    pieces.push((buffer.len(), span.start));
+                    pieces.push(buffer.len(), span.start);
                     buffer.push_str(&piece);
                 }
             }
@@ -235,7 +235,7 @@ pub fn walk(source: Source) -> Runbook {
                 let section = &mut sections[section_index];
                 annotations(
                     &piece,
-                    &[(0, span.start)],
+                    &OffsetMap::starting_at(span.start),
                     section,
                     &mut pending_choose,
                     &mut diagnostics,
@@ -403,19 +403,12 @@ fn take_pending_choose(pending: &mut Option<RawDecision>, diagnostics: &mut Vec<
 /// holds anything besides comments (it is then content of the section).
 fn annotations(
     html: &str,
-    pieces: &[(usize, usize)],
+    pieces: &OffsetMap,
     section: &mut Section,
     pending_choose: &mut Option<RawDecision>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> bool {
-    let source_offset = |offset: usize| {
-        let index = pieces
-            .partition_point(|&(start, _)| start <= offset)
-            .saturating_sub(1);
-        pieces
-            .get(index)
-            .map_or(0, |&(start, source)| source + (offset - start))
-    };
+    let source_offset = |offset: usize| pieces.map(offset).unwrap_or(0);
     let mut rest_has_markup = false;
     let mut at = 0;
     loop {
