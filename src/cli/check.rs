@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use super::{files, print_error, stdout_color, Format, EXIT_FAILED, EXIT_OK};
+use super::{files, plural, print_error, stdout_color, Format, EXIT_FAILED, EXIT_OK};
 use crate::runbook::{load, Diagnostic, Runbook, Severity};
 
 #[derive(Args, Debug)]
@@ -148,12 +148,4 @@ fn print_text(outcomes: &[Outcome], report: &Report) {
         }
     ));
     print!("{out}");
-}
-
-fn plural(count: usize) -> &'static str {
-    if count == 1 {
-        ""
-    } else {
-        "s"
-    }
 }

@@ -82,3 +82,12 @@ pub(crate) fn stdout_color() -> bool {
 pub(crate) fn print_error(message: &dyn std::fmt::Display) {
     eprintln!("error: {message}");
 }
+
+/// "s" unless there is exactly one.
+pub(crate) fn plural(count: usize) -> &'static str {
+    if count == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use super::plural;
 use crate::ansi::{self, Painter};
 
 use crate::runbook::{Block, BlockKind, EdgeWhen, Runbook, Severity, Step, StepKind, END};
@@ -43,7 +44,7 @@ pub fn render(runbook: &Runbook, color: bool) -> String {
         style.dim(&format!(
             "{} · {walkable} step{} · starts at {}",
             runbook.path,
-            if walkable == 1 { "" } else { "s" },
+            plural(walkable),
             runbook.start.as_deref().unwrap_or(END)
         ))
     );
@@ -140,8 +141,8 @@ pub fn render(runbook: &Runbook, color: bool) -> String {
             "\n{}",
             style.warn(&format!(
                 "{errors} error{}, {warnings} warning{}: run `cairn check {}` for details",
-                if errors == 1 { "" } else { "s" },
-                if warnings == 1 { "" } else { "s" },
+                plural(errors),
+                plural(warnings),
                 runbook.path
             ))
         );
@@ -158,8 +159,8 @@ fn describe_block(block: &Block, style: &Style) -> String {
             let prompt = if block.console { "$ " } else { "" };
             let more = match (block.commands.len(), first.lines().count()) {
                 (0, _) | (1, 0 | 1) => String::new(),
-                (1, lines) => format!(" (+{} lines)", lines - 1),
-                (count, _) => format!(" (+{} commands)", count - 1),
+                (1, lines) => format!(" (+{} more line{})", lines - 1, plural(lines - 1)),
+                (count, _) => format!(" (+{} more command{})", count - 1, plural(count - 1)),
             };
             let mut text = format!(
                 "{} {prompt}{}{more}",

@@ -655,7 +655,9 @@ fn into_steps(
         step.heading = heading.span;
         // Steps under `## Mitigation` are mitigation steps unless they say otherwise.
         if step.phase.is_none() {
-            step.phase = parent.and_then(|index| steps.get(index)).and_then(|p: &Step| p.phase);
+            step.phase = parent
+                .and_then(|index| steps.get(index))
+                .and_then(|p: &Step| p.phase);
         }
         parents.push((heading.level, steps.len()));
         steps.push(step);
