@@ -306,9 +306,9 @@ fn dollar(text: &str, i: usize, stack: &mut Vec<Context>, out: &mut ShellScan) -
                 at += 1;
             }
             let name_end = identifier_end(bytes, at);
-            let close = brace_end(bytes, name_end);
+            let (close, operator_end) = brace_end(bytes, name_end);
             if name_end > at {
-                let operator = &text[name_end..close.saturating_sub(1).max(name_end)];
+                let operator = text.get(name_end..operator_end).unwrap_or("");
                 let has_default = operator.starts_with(":-")
                     || operator.starts_with(":=")
                     || operator.starts_with('-')
@@ -360,8 +360,9 @@ fn identifier_end(bytes: &[u8], start: usize) -> usize {
     at
 }
 
-/// The offset after the `}` closing a `${`, counting nested braces.
-fn brace_end(bytes: &[u8], from: usize) -> usize {
+/// Where a `${` ends, counting nested braces: the offset after its `}` and the offset of the
+/// `}` itself. An unclosed one ends at the end of its line.
+fn brace_end(bytes: &[u8], from: usize) -> (usize, usize) {
     let mut depth = 1;
     let mut at = from;
     while at < bytes.len() {
@@ -370,15 +371,15 @@ fn brace_end(bytes: &[u8], from: usize) -> usize {
             b'}' => {
                 depth -= 1;
                 if depth == 0 {
-                    return at + 1;
+                    return (at + 1, at);
                 }
             }
-            b'\n' => return at,
+            b'\n' => return (at, at),
             _ => {}
         }
         at += 1;
     }
-    bytes.len()
+    (bytes.len(), bytes.len())
 }
 
 fn angle(text: &str, i: usize, quote: Quote, out: &mut ShellScan) -> usize {
@@ -585,6 +586,14 @@ mod tests {
                 ("<double>", Quote::Double)
             ]
         );
+    }
+
+    #[test]
+    fn unclosed_expansion_before_a_wide_character() {
+        // Found by the fuzzer: the operator slice ended inside 'ߎ'.
+        let scanned = scan("\"${TMki\u{7c6}\nx");
+        assert_eq!(scanned.expansions[0].name, "TMki");
+        assert_eq!(scan("${A:-x}").expansions[0].has_default, true);
     }
 
     #[test]
