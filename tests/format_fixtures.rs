@@ -555,7 +555,11 @@ fn groups_decisions_edges_and_reachability() {
     assert_eq!(decision.choices[0].line, 20);
 
     let promote = step(&runbook, "promote-the-replica");
-    assert_eq!(promote.phase, Some(cairn::runbook::Phase::Mitigate), "inherited from its group");
+    assert_eq!(
+        promote.phase,
+        Some(cairn::runbook::Phase::Mitigate),
+        "inherited from its group"
+    );
     assert!(promote.options.confirm.is_some());
     assert_eq!(
         promote.options.timeout,
