@@ -593,7 +593,7 @@ mod tests {
         // Found by the fuzzer: the operator slice ended inside 'ߎ'.
         let scanned = scan("\"${TMki\u{7c6}\nx");
         assert_eq!(scanned.expansions[0].name, "TMki");
-        assert_eq!(scan("${A:-x}").expansions[0].has_default, true);
+        assert!(scan("${A:-x}").expansions[0].has_default);
     }
 
     #[test]
