@@ -6,13 +6,13 @@ use std::collections::HashSet;
 
 use super::classify::{classify, Neighbourhood};
 use super::console::ConsoleCommand;
-use super::destructive::destructive_reason;
+use super::destructive::destructive_reason_scanned;
 use super::diagnostic::{Code, Diagnostic};
 use super::info_string::parse_info;
 use super::model::{Block, BlockKind, Fence, Placeholder};
 use super::options::block_options;
 use super::placeholders::{placeholder_name, unclosed_placeholders};
-use super::shell::scan;
+use super::shell::{scan, ShellScan};
 use super::source::{OffsetMap, Source, Span};
 use super::variables::analyse;
 
@@ -53,7 +53,7 @@ impl CommandText {
 }
 
 pub fn build(
-    raw: &RawBlock,
+    raw: RawBlock,
     source: &Source,
     around: Neighbourhood,
     diagnostics: &mut Vec<Diagnostic>,
@@ -69,7 +69,7 @@ pub fn build(
         diagnostics.push(
             Diagnostic::warning(
                 Code::NotACommand,
-                info_span(raw),
+                info_span(&raw),
                 format!("this `{lang}` block reads as {looks_like}, so it is shown, not run"),
             )
             .with_help(format!(
@@ -118,10 +118,11 @@ pub fn build(
     let position = |content_offset: usize| source.position(raw.source_offset(content_offset));
     let block_position = source.position(raw.span.start);
     let mut placeholders = Vec::new();
-    for (index, command) in commands.iter().enumerate() {
-        let scanned = scan(&command.text);
+    // Each command is lexed once; placeholders, variables and danger all read the same scan.
+    let scans: Vec<ShellScan> = commands.iter().map(|command| scan(&command.text)).collect();
+    for (index, (command, scanned)) in commands.iter().zip(&scans).enumerate() {
         let closing_tags: HashSet<&str> = closing_tag_names(&command.text);
-        for found in scanned.placeholders {
+        for found in &scanned.placeholders {
             let name = placeholder_name(&command.text[found.start..found.end]);
             if closing_tags.contains(name) {
                 continue;
@@ -154,10 +155,6 @@ pub fn build(
         }
     }
 
-    let texts: Vec<String> = commands
-        .iter()
-        .map(|command| command.text.clone())
-        .collect();
     let hosts: Vec<Option<String>> = commands
         .iter()
         .map(|command| {
@@ -172,9 +169,17 @@ pub fn build(
     } else {
         Vec::new()
     };
-    let variables = analyse(&texts);
+    let variables = analyse(
+        commands
+            .iter()
+            .map(|command| command.text.as_str())
+            .zip(&scans),
+    );
     let destructive = if kind == BlockKind::Command {
-        texts.iter().find_map(|text| destructive_reason(text))
+        commands
+            .iter()
+            .zip(&scans)
+            .find_map(|(command, scanned)| destructive_reason_scanned(&command.text, scanned))
     } else {
         None
     };
@@ -205,7 +210,7 @@ pub fn build(
             None
         },
         console: console && kind == BlockKind::Command,
-        commands: texts,
+        commands: commands.into_iter().map(|command| command.text).collect(),
         command_lines,
         command_hosts,
         expected_output,
@@ -226,7 +231,7 @@ pub fn build(
         },
         prompt_env,
         destructive,
-        content: raw.content.clone(),
+        content: raw.content,
         span: raw.span,
     }
 }

@@ -2,11 +2,15 @@
 //! `--force`...): recognised from the words of each simple command, so that a cairn live
 //! session asks for a typed confirmation even when the author forgot `confirm`.
 
-use super::shell::scan;
+use super::shell::{scan, ShellScan};
 
 /// Why `command` is destructive, if it is: a short phrase naming the culprit.
 pub fn destructive_reason(command: &str) -> Option<String> {
-    let scanned = scan(command);
+    destructive_reason_scanned(command, &scan(command))
+}
+
+/// `destructive_reason` for a command already scanned.
+pub fn destructive_reason_scanned(command: &str, scanned: &ShellScan) -> Option<String> {
     for words in scanned.commands(command) {
         if let Some(reason) = destructive_words(&words) {
             return Some(reason);
@@ -111,12 +115,14 @@ fn destructive_words(words: &[&str]) -> Option<String> {
 
 /// SQL that destroys data, wherever it appears (psql -c, heredocs, sql blocks run by psql).
 fn sql_reason(command: &str, comments: &[(usize, usize)]) -> Option<String> {
-    let mut code = command.to_string();
-    for &(start, end) in comments.iter().rev() {
-        if code.is_char_boundary(start) && code.is_char_boundary(end) {
-            code.replace_range(start..end, "");
-        }
+    // The command without its comments, built in one pass.
+    let mut code = String::with_capacity(command.len());
+    let mut at = 0;
+    for &(start, end) in comments {
+        code.push_str(command.get(at..start).unwrap_or(""));
+        at = end.max(at);
     }
+    code.push_str(command.get(at..).unwrap_or(""));
     let upper = code.to_ascii_uppercase();
     let words: Vec<&str> = upper
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))

@@ -1,31 +1,42 @@
 //! The step graph: resolves every edge (default order, `next=`, `on_ok` / `on_fail`,
 //! decisions) to a step id or `end`, and validates the whole: unknown targets and duplicate
 //! ids are errors, unreachable steps are warnings, loops are noted.
+//!
+//! Linear in the size of the runbook: ids are looked up by hash, and "did you mean" hints
+//! are computed for a bounded number of unknown targets.
 
 use std::collections::HashMap;
 
 use super::diagnostic::{Code, Diagnostic};
 use super::model::{Edge, EdgeWhen, Runbook, Step, END};
-use super::source::Span;
+use super::source::{Source, Span};
 use super::suggest::closest;
 
 /// Where an edge leads, in step indices (`None` is the end of the walk).
 type Target = Option<usize>;
 
-struct Lookup {
-    by_id: HashMap<String, usize>,
-    by_anchor: HashMap<String, usize>,
+/// "Did you mean" hints cost a scan of every id; after this many, the hint is generic.
+const SUGGESTIONS: usize = 32;
+
+struct Lookup<'a> {
+    by_id: HashMap<&'a str, usize>,
+    by_anchor: HashMap<&'a str, usize>,
     /// For each step, the first walkable (non-group) step at or after it.
     walkable_from: Vec<Target>,
 }
 
-impl Lookup {
-    fn new(steps: &[Step]) -> Self {
-        let mut by_id = HashMap::with_capacity(steps.len());
+impl<'a> Lookup<'a> {
+    /// Indexes the steps; ids used twice are reported.
+    fn new(steps: &'a [Step], diagnostics: &mut Vec<Diagnostic>) -> Self {
+        let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(steps.len());
         let mut by_anchor = HashMap::with_capacity(steps.len());
         for (index, step) in steps.iter().enumerate() {
-            by_id.entry(step.id.clone()).or_insert(index);
-            by_anchor.entry(step.anchor.clone()).or_insert(index);
+            if let Some(&previous) = by_id.get(step.id.as_str()) {
+                diagnostics.push(duplicate_id(step, &steps[previous]));
+            } else {
+                by_id.insert(step.id.as_str(), index);
+            }
+            by_anchor.entry(step.anchor.as_str()).or_insert(index);
         }
         let mut walkable_from = vec![None; steps.len()];
         let mut next: Target = None;
@@ -58,219 +69,247 @@ impl Lookup {
     }
 }
 
-pub fn link(runbook: &mut Runbook) {
-    let mut diagnostics = Vec::new();
-    check_duplicate_ids(&runbook.steps, &mut diagnostics);
-    let lookup = Lookup::new(&runbook.steps);
-    let ids: Vec<String> = runbook.steps.iter().map(|step| step.id.clone()).collect();
-    let id_of = |target: Target| target.map_or(END.to_string(), |index| ids[index].clone());
-    let unknown = |written: &str, span: Span, what: &str| {
-        let known: Vec<&str> = ids.iter().map(String::as_str).collect();
+/// The error for an id used twice, blaming the explicit `id=` if there is one.
+fn duplicate_id(step: &Step, other: &Step) -> Diagnostic {
+    let (blamed, other) = if step.options.id.is_some() {
+        (step, other)
+    } else {
+        (other, step)
+    };
+    let span = blamed
+        .options
+        .id
+        .as_ref()
+        .map_or(blamed.heading, |(_, attr)| attr.span);
+    Diagnostic::error(
+        Code::DuplicateId,
+        span,
+        format!(
+            "step id `{}` is already used by '{}' (line {})",
+            blamed.id, other.title, other.line
+        ),
+    )
+    .with_help("choose another `id=`; every step id must be unique")
+}
+
+/// Reports unknown targets, with a "did you mean" for the first few.
+struct Unknown<'a> {
+    ids: Vec<&'a str>,
+    suggestions_left: usize,
+}
+
+impl Unknown<'_> {
+    fn diagnostic(&mut self, written: &str, span: Span, what: &str) -> Diagnostic {
         let written = written.trim_start_matches('#');
         let diagnostic = Diagnostic::error(
             Code::UnknownTarget,
             span,
             format!("{what} `{written}`, but no step has that id"),
         );
-        match closest(written, &known) {
+        let suggestion = if self.suggestions_left > 0 {
+            self.suggestions_left -= 1;
+            closest(written, &self.ids)
+        } else {
+            None
+        };
+        match suggestion {
             Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
             None => diagnostic
                 .with_help("use a step id (the heading's GitHub anchor, or its `id=`), or `end`"),
         }
-    };
+    }
+}
 
-    // (from, to, span of what made the edge): for reachability and loops.
-    let mut graph: Vec<Vec<(usize, Span)>> = vec![Vec::new(); runbook.steps.len()];
-    // Indexed: each step is read, then written back at the end of its iteration.
-    #[allow(clippy::needless_range_loop)]
-    for index in 0..runbook.steps.len() {
-        let step = &runbook.steps[index];
-        if step.is_group() {
-            continue;
-        }
-        let mut edges = Vec::new();
-        let mut push = |edges: &mut Vec<Edge>, target: Target, when, label, block, span| {
-            if let Some(to) = target {
-                graph[index].push((to, span));
-            }
-            edges.push(Edge {
-                to: id_of(target),
-                when,
-                label,
-                block,
-            });
+/// What linking found for one step.
+#[derive(Default)]
+struct Linked {
+    edges: Vec<Edge>,
+    /// The resolved target of each decision choice ("" when it has none).
+    choices: Vec<String>,
+}
+
+pub fn link(runbook: &mut Runbook) {
+    let mut diagnostics = Vec::new();
+    let (linked, start) = {
+        let steps = &runbook.steps;
+        let lookup = Lookup::new(steps, &mut diagnostics);
+        let mut unknown = Unknown {
+            ids: steps.iter().map(|step| step.id.as_str()).collect(),
+            suggestions_left: SUGGESTIONS,
         };
-        if let Some(decision) = &step.decision {
-            if decision.choices.is_empty() {
-                diagnostics.push(
-                    Diagnostic::warning(
-                        Code::InvalidDecision,
-                        decision.span,
-                        "this decision has no choices",
-                    )
-                    .with_help(
-                        "list the choices as bullet items, each with one `[label](#step-id)` link",
-                    ),
-                );
-            }
-            for choice in &decision.choices {
-                let Some(first) = choice.targets.first() else {
-                    diagnostics.push(
-                        Diagnostic::warning(
-                            Code::InvalidDecision,
-                            first_line(runbook, choice.span),
-                            "this choice has no link to a step",
-                        )
-                        .with_help(
-                            "add a link such as `[promote the replica](#promote-the-replica)`",
-                        ),
-                    );
-                    continue;
-                };
-                if choice.targets.len() > 1 {
-                    diagnostics.push(
-                        Diagnostic::warning(
-                            Code::InvalidDecision,
-                            first_line(runbook, choice.span),
-                            "this choice links to more than one step; the first link is used",
-                        )
-                        .with_help("keep one step link per choice"),
-                    );
-                }
-                match lookup.resolve(first) {
-                    Ok(target) => push(
-                        &mut edges,
-                        target,
-                        EdgeWhen::Choice,
-                        Some(choice.label.clone()),
-                        None,
-                        first_line(runbook, choice.span),
-                    ),
-                    Err(()) => diagnostics.push(unknown(
-                        first,
-                        first_line(runbook, choice.span),
-                        "this choice links to",
-                    )),
-                }
-            }
-        } else if let Some((next, attr)) = &step.options.next {
-            match lookup.resolve(next) {
-                Ok(target) => push(&mut edges, target, EdgeWhen::Default, None, None, attr.span),
-                Err(()) => diagnostics.push(unknown(next, attr.span, "`next` points to")),
-            }
-        } else {
-            let following = lookup.walkable_from.get(index + 1).copied().flatten();
-            push(
-                &mut edges,
-                following,
-                EdgeWhen::Default,
-                None,
-                None,
-                step.heading,
-            );
-        }
-        for (block_index, block) in step.blocks.iter().enumerate() {
-            for (when, attr) in [
-                (EdgeWhen::Ok, &block.options.on_ok_span),
-                (EdgeWhen::Fail, &block.options.on_fail_span),
-            ] {
-                let Some(attr) = attr else { continue };
-                let written = attr.text();
-                match lookup.resolve(&written) {
-                    Ok(target) => push(
-                        &mut edges,
-                        target,
-                        when,
-                        block.options.name.clone(),
-                        Some(block_index),
-                        attr.span,
-                    ),
-                    Err(()) => diagnostics.push(unknown(
-                        &written,
-                        attr.span,
-                        if when == EdgeWhen::Ok {
-                            "`on_ok` points to"
-                        } else {
-                            "`on_fail` points to"
-                        },
-                    )),
-                }
-            }
-        }
-        // Resolve choice targets in the model too, so the UI need not resolve again.
-        let resolved: Vec<String> = step
-            .decision
-            .as_ref()
-            .map(|decision| {
-                decision
-                    .choices
-                    .iter()
-                    .map(|choice| {
-                        choice
-                            .targets
-                            .first()
-                            .and_then(|target| lookup.resolve(target).ok())
-                            .map_or_else(String::new, id_of)
-                    })
-                    .collect()
+        // (to, span of what made the edge) per step: for reachability and loops.
+        let mut graph: Vec<Vec<(usize, Span)>> = vec![Vec::new(); steps.len()];
+        let linked: Vec<Linked> = (0..steps.len())
+            .map(|index| {
+                link_step(
+                    &runbook.source,
+                    steps,
+                    index,
+                    &lookup,
+                    &mut unknown,
+                    &mut graph[index],
+                    &mut diagnostics,
+                )
             })
-            .unwrap_or_default();
-        let step = &mut runbook.steps[index];
+            .collect();
+        let start = lookup.walkable_from.first().copied().flatten();
+        if let Some(start) = start {
+            check_reachable(steps, &graph, start, &mut diagnostics);
+            note_loops(steps, &graph, start, &mut diagnostics);
+        }
+        (linked, start)
+    };
+    runbook.start = start.map(|index| runbook.steps[index].id.clone());
+    for (step, linked) in runbook.steps.iter_mut().zip(linked) {
         if let Some(decision) = step.decision.as_mut() {
-            for (choice, to) in decision.choices.iter_mut().zip(resolved) {
+            for (choice, to) in decision.choices.iter_mut().zip(linked.choices) {
                 choice.to = to;
             }
         }
-        step.next = edges;
-    }
-
-    let start = lookup.walkable_from.first().copied().flatten();
-    runbook.start = start.map(|index| ids[index].clone());
-    if let Some(start) = start {
-        check_reachable(runbook, &graph, start, &mut diagnostics);
-        note_loops(runbook, &graph, start, &mut diagnostics);
+        step.next = linked.edges;
     }
     runbook.diagnostics.extend(diagnostics);
 }
 
-fn first_line(runbook: &Runbook, span: Span) -> Span {
-    let text = runbook.source.slice(span);
+fn link_step(
+    source: &Source,
+    steps: &[Step],
+    index: usize,
+    lookup: &Lookup,
+    unknown: &mut Unknown,
+    graph: &mut Vec<(usize, Span)>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Linked {
+    let step = &steps[index];
+    let mut linked = Linked::default();
+    if step.is_group() {
+        return linked;
+    }
+    let id_of = |target: Target| target.map_or_else(|| END.to_string(), |to| steps[to].id.clone());
+    let mut push = |edges: &mut Vec<Edge>, target: Target, when, label, block, span| {
+        if let Some(to) = target {
+            graph.push((to, span));
+        }
+        edges.push(Edge {
+            to: id_of(target),
+            when,
+            label,
+            block,
+        });
+    };
+    if let Some(decision) = &step.decision {
+        if decision.choices.is_empty() {
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::InvalidDecision,
+                    decision.span,
+                    "this decision has no choices",
+                )
+                .with_help(
+                    "list the choices as bullet items, each with one `[label](#step-id)` link",
+                ),
+            );
+        }
+        for choice in &decision.choices {
+            let span = first_line(source, choice.span);
+            let Some(first) = choice.targets.first() else {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        Code::InvalidDecision,
+                        span,
+                        "this choice has no link to a step",
+                    )
+                    .with_help("add a link such as `[promote the replica](#promote-the-replica)`"),
+                );
+                linked.choices.push(String::new());
+                continue;
+            };
+            if choice.targets.len() > 1 {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        Code::InvalidDecision,
+                        span,
+                        "this choice links to more than one step; the first link is used",
+                    )
+                    .with_help("keep one step link per choice"),
+                );
+            }
+            match lookup.resolve(first) {
+                Ok(target) => {
+                    linked.choices.push(id_of(target));
+                    push(
+                        &mut linked.edges,
+                        target,
+                        EdgeWhen::Choice,
+                        Some(choice.label.clone()),
+                        None,
+                        span,
+                    );
+                }
+                Err(()) => {
+                    linked.choices.push(String::new());
+                    diagnostics.push(unknown.diagnostic(first, span, "this choice links to"));
+                }
+            }
+        }
+    } else if let Some((next, attr)) = &step.options.next {
+        match lookup.resolve(next) {
+            Ok(target) => push(
+                &mut linked.edges,
+                target,
+                EdgeWhen::Default,
+                None,
+                None,
+                attr.span,
+            ),
+            Err(()) => diagnostics.push(unknown.diagnostic(next, attr.span, "`next` points to")),
+        }
+    } else {
+        let following = lookup.walkable_from.get(index + 1).copied().flatten();
+        push(
+            &mut linked.edges,
+            following,
+            EdgeWhen::Default,
+            None,
+            None,
+            step.heading,
+        );
+    }
+    for (block_index, block) in step.blocks.iter().enumerate() {
+        for (when, attr, what) in [
+            (EdgeWhen::Ok, &block.options.on_ok_span, "`on_ok` points to"),
+            (
+                EdgeWhen::Fail,
+                &block.options.on_fail_span,
+                "`on_fail` points to",
+            ),
+        ] {
+            let Some(attr) = attr else { continue };
+            let written = attr.text();
+            match lookup.resolve(&written) {
+                Ok(target) => push(
+                    &mut linked.edges,
+                    target,
+                    when,
+                    block.options.name.clone(),
+                    Some(block_index),
+                    attr.span,
+                ),
+                Err(()) => diagnostics.push(unknown.diagnostic(&written, attr.span, what)),
+            }
+        }
+    }
+    linked
+}
+
+fn first_line(source: &Source, span: Span) -> Span {
+    let text = source.slice(span);
     let end = text.find('\n').unwrap_or(text.len());
     Span::new(span.start, span.start + text[..end].trim_end().len())
 }
 
-/// Explicit ids must be unique, and must not take another step's id.
-fn check_duplicate_ids(steps: &[Step], diagnostics: &mut Vec<Diagnostic>) {
-    let mut first: HashMap<&str, usize> = HashMap::with_capacity(steps.len());
-    for (index, step) in steps.iter().enumerate() {
-        if let Some(previous) = first.insert(step.id.as_str(), index) {
-            let (blamed, other) = if step.options.id.is_some() {
-                (step, &steps[previous])
-            } else {
-                (&steps[previous], step)
-            };
-            let span = blamed
-                .options
-                .id
-                .as_ref()
-                .map_or(blamed.heading, |(_, attr)| attr.span);
-            diagnostics.push(
-                Diagnostic::error(
-                    Code::DuplicateId,
-                    span,
-                    format!(
-                        "step id `{}` is already used by '{}' (line {})",
-                        blamed.id, other.title, other.line
-                    ),
-                )
-                .with_help("choose another `id=`; every step id must be unique"),
-            );
-        }
-    }
-}
-
 fn check_reachable(
-    runbook: &Runbook,
+    steps: &[Step],
     graph: &[Vec<(usize, Span)>],
     start: usize,
     diagnostics: &mut Vec<Diagnostic>,
@@ -286,7 +325,7 @@ fn check_reachable(
             }
         }
     }
-    for (index, step) in runbook.steps.iter().enumerate() {
+    for (index, step) in steps.iter().enumerate() {
         if !seen[index] && !step.is_group() {
             diagnostics.push(
                 Diagnostic::warning(
@@ -302,7 +341,7 @@ fn check_reachable(
 
 /// Notes each edge that closes a loop (found by an iterative depth-first search).
 fn note_loops(
-    runbook: &Runbook,
+    steps: &[Step],
     graph: &[Vec<(usize, Span)>],
     start: usize,
     diagnostics: &mut Vec<Diagnostic>,
@@ -330,7 +369,7 @@ fn note_loops(
                         span,
                         format!(
                             "'{}' leads back to '{}': the walk can loop here",
-                            runbook.steps[node].title, runbook.steps[to].title
+                            steps[node].title, steps[to].title
                         ),
                     )
                     .with_help("loops are fine for retries; make sure one branch leaves the loop"),

@@ -90,6 +90,18 @@ pub struct Source {
     path: String,
     text: String,
     line_starts: Vec<usize>,
+    /// For non-ASCII text: the number of characters before every `CHECKPOINT`-th byte, so
+    /// that a column costs at most one checkpoint's worth of counting, even on a 1 MB line.
+    /// Empty when the text is ASCII (a column is then a byte difference).
+    char_checkpoints: Vec<usize>,
+}
+
+/// Bytes between character-count checkpoints.
+const CHECKPOINT: usize = 4096;
+
+/// Characters in `bytes`: every byte that does not continue a UTF-8 sequence starts one.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&byte| (byte & 0xC0) != 0x80).count()
 }
 
 impl Source {
@@ -98,10 +110,22 @@ impl Source {
         let mut line_starts = Vec::with_capacity(text.len() / 40 + 1);
         line_starts.push(0);
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|index| index + 1));
+        let char_checkpoints = if text.is_ascii() {
+            Vec::new()
+        } else {
+            let mut total = 0;
+            let mut checkpoints = Vec::with_capacity(text.len() / CHECKPOINT + 1);
+            for chunk in text.as_bytes().chunks(CHECKPOINT) {
+                checkpoints.push(total);
+                total += count_chars(chunk);
+            }
+            checkpoints
+        };
         Source {
             path: path.into(),
             text,
             line_starts,
+            char_checkpoints,
         }
     }
 
@@ -134,8 +158,18 @@ impl Source {
         let offset = self.floor_char_boundary(offset.min(self.text.len()));
         let line = self.line_of(offset);
         let start = self.line_starts[line - 1];
-        let col = self.text[start..offset].chars().count() + 1;
+        let col = self.chars_before(offset) - self.chars_before(start) + 1;
         Position { line, col }
+    }
+
+    /// The number of characters in the text before byte `offset`.
+    fn chars_before(&self, offset: usize) -> usize {
+        if self.char_checkpoints.is_empty() {
+            return offset;
+        }
+        let index = offset / CHECKPOINT;
+        let base = self.char_checkpoints.get(index).copied().unwrap_or(0);
+        base + count_chars(&self.text.as_bytes()[index * CHECKPOINT..offset])
     }
 
     /// The byte offset where 1-based `line` starts (the end of the text past the last line).
@@ -182,6 +216,24 @@ mod tests {
         assert_eq!(source.position(7), Position { line: 3, col: 1 });
         assert_eq!(source.position(8), Position { line: 4, col: 1 });
         assert_eq!(source.position(999), Position { line: 4, col: 2 });
+    }
+
+    #[test]
+    fn columns_on_long_non_ascii_lines_use_checkpoints() {
+        let line = "é".repeat(10_000) + "x";
+        let source = Source::new("x.md", format!("a\n{line}"));
+        let x = 2 + 20_000;
+        assert_eq!(
+            source.position(x),
+            Position {
+                line: 2,
+                col: 10_001
+            }
+        );
+        assert_eq!(
+            source.position(2 + 2 * 4321),
+            Position { line: 2, col: 4322 }
+        );
     }
 
     #[test]

@@ -2,8 +2,14 @@
 
 /// The candidate within edit distance 2 of `word` (and less than half its length), if any.
 pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let length = word.chars().count();
     candidates
         .iter()
+        // More than two characters longer or shorter is more than two edits away.
+        .filter(|candidate| {
+            candidate.len().abs_diff(word.len()) <= 2 * 4
+                && candidate.chars().count().abs_diff(length) <= 2
+        })
         .map(|candidate| (edit_distance(word, candidate), *candidate))
         .filter(|&(distance, _)| distance <= 2 && distance * 2 < word.chars().count().max(1))
         .min_by_key(|&(distance, _)| distance)

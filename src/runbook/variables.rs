@@ -1,12 +1,12 @@
 //! Shell variables in commands: which ones a block reads, which it sets for later blocks,
 //! which names are secrets, and which are so well known that nobody should be asked for them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
 use super::options::is_identifier;
-use super::shell::{scan, ShellScan};
+use super::shell::ShellScan;
 
 /// A Runme-style `export VAR=...` line: the operator is asked for its value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -101,33 +101,30 @@ pub fn is_well_known(name: &str) -> bool {
 /// Commands whose arguments name variables they set.
 const DECLARERS: &[&str] = &["export", "declare", "local", "readonly", "typeset"];
 
-/// Analyses the commands of one block, in order.
-pub fn analyse(commands: &[String]) -> VariableUse {
+/// Analyses the commands of one block, in order, each with its scan.
+pub fn analyse<'a>(commands: impl IntoIterator<Item = (&'a str, &'a ShellScan)>) -> VariableUse {
     let mut result = VariableUse::default();
-    for command in commands {
-        let scanned = scan(command);
-        // (offset of definition, name): a read counts when no definition precedes it.
+    let mut read: HashSet<&str> = HashSet::new();
+    let mut set: HashSet<String> = HashSet::new();
+    for (command, scanned) in commands {
+        // The first offset where each name is set: a read counts when no set precedes it.
         let mut sets: HashMap<String, usize> = HashMap::new();
-        for (name, offset) in definitions(command, &scanned) {
+        for (name, offset) in definitions(command, scanned) {
             sets.entry(name).or_insert(offset);
         }
         for expansion in &scanned.expansions {
-            let name = &expansion.name;
-            let set_before = sets.get(name).is_some_and(|&at| at < expansion.offset)
-                || result.sets.contains(name);
-            if !expansion.has_default
-                && !set_before
-                && !is_well_known(name)
-                && !result.reads.contains(name)
-            {
-                result.reads.push(name.clone());
+            let name = expansion.name.as_str();
+            let set_before =
+                sets.get(name).is_some_and(|&at| at < expansion.offset) || set.contains(name);
+            if !expansion.has_default && !set_before && !is_well_known(name) && read.insert(name) {
+                result.reads.push(name.to_string());
             }
         }
         let mut ordered: Vec<(usize, String)> =
             sets.into_iter().map(|(name, at)| (at, name)).collect();
         ordered.sort();
         for (_, name) in ordered {
-            if !result.sets.contains(&name) {
+            if set.insert(name.clone()) {
                 result.sets.push(name);
             }
         }
@@ -298,13 +295,19 @@ fn prompt_env(line: &str) -> Option<PromptEnv> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runbook::shell::scan;
+
+    fn analyse_texts(commands: &[&str]) -> VariableUse {
+        let scans: Vec<ShellScan> = commands.iter().map(|command| scan(command)).collect();
+        analyse(commands.iter().copied().zip(scans.iter()))
+    }
 
     fn reads(commands: &[&str]) -> Vec<String> {
-        analyse(&commands.iter().map(|c| c.to_string()).collect::<Vec<_>>()).reads
+        analyse_texts(commands).reads
     }
 
     fn sets(commands: &[&str]) -> Vec<String> {
-        analyse(&commands.iter().map(|c| c.to_string()).collect::<Vec<_>>()).sets
+        analyse_texts(commands).sets
     }
 
     #[test]
@@ -364,8 +367,8 @@ mod tests {
 
     #[test]
     fn runme_prompt_env() {
-        let result = analyse(&[
-            "export NS=\"default\"\nexport TOKEN=Enter your token\nexport X=$(date)".to_string(),
+        let result = analyse_texts(&[
+            "export NS=\"default\"\nexport TOKEN=Enter your token\nexport X=$(date)",
         ]);
         assert_eq!(
             result.prompt_env,

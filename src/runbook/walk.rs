@@ -200,7 +200,7 @@ pub fn walk(source: Source) -> Runbook {
                     previous_is_command,
                     default_shell: front_matter.shell.as_deref().unwrap_or("bash"),
                 };
-                let mut block = build(&raw, &source, around, &mut diagnostics);
+                let mut block = build(raw, &source, around, &mut diagnostics);
                 if block.kind == BlockKind::Output {
                     block.output_of = previous_command.filter(|_| previous_is_command);
                 }
@@ -337,7 +337,7 @@ pub fn walk(source: Source) -> Runbook {
             previous_is_command: false,
             default_shell: "bash",
         };
-        let block = build(&raw, &source, around, &mut diagnostics);
+        let block = build(raw, &source, around, &mut diagnostics);
         sections[section].blocks.push(block);
     }
     if let Some(open) = open_decision.take() {
