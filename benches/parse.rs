@@ -275,6 +275,10 @@ fn ms(duration: Duration) -> f64 {
 
 fn throughput() {
     let text = realistic_runbook(10_000);
+    // For profiling outside the bench: `CAIRN_BENCH_DUMP=/tmp/big.md cargo bench --bench parse`.
+    if let Some(path) = std::env::var_os("CAIRN_BENCH_DUMP") {
+        std::fs::write(&path, &text).unwrap();
+    }
     let runbook = cairn::runbook::parse("bench.md", &text);
     let mb = text.len() as f64 / 1e6;
     println!("== realistic runbook ==");

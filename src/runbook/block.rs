@@ -2,7 +2,7 @@
 //! attributes, decides its kind, splits console transcripts, and finds placeholders,
 //! variables and destructive commands, each placed at its exact line and column.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use super::classify::{classify, Neighbourhood};
 use super::console::ConsoleCommand;
@@ -246,7 +246,7 @@ fn info_span(raw: &RawBlock) -> Span {
 
 /// Names of `</tag>` closers: a `<tag>` with its closer nearby is HTML, not a placeholder.
 fn closing_tag_names(text: &str) -> HashSet<&str> {
-    let mut names = HashSet::new();
+    let mut names = HashSet::default();
     let mut at = 0;
     while let Some(offset) = text[at..].find("</") {
         let start = at + offset + 2;

@@ -149,38 +149,36 @@ pub fn classify(
 
 /// What a shell-tagged block without prompts plainly is, when it is not shell.
 fn sniff(content: &str) -> Option<&'static str> {
-    let lines: Vec<&str> = content
+    // Decided by the first line where possible: most shell blocks are rejected here, without
+    // reading the rest.
+    let mut lines = content
         .lines()
         .map(str::trim_end)
-        .filter(|line| !line.trim().is_empty())
-        .collect();
-    let first = *lines.first()?;
+        .filter(|line| !line.trim().is_empty());
+    let first = lines.next()?;
     if is_repl_prompt(first) {
         return Some("a REPL transcript");
     }
-    let trimmed = content.trim_start();
-    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+    let first_trimmed = first.trim_start();
+    if (first_trimmed.starts_with('{') || first_trimmed.starts_with('['))
         && serde_json::from_str::<serde_json::Value>(content).is_ok()
     {
         return Some("JSON");
     }
-    let code_lines: Vec<&str> = lines
-        .iter()
-        .copied()
-        .filter(|line| !line.trim_start().starts_with('#'))
-        .collect();
-    if !code_lines.is_empty()
-        && is_yaml_key(code_lines[0])
+    let mut code_lines = content
+        .lines()
+        .map(str::trim_end)
+        .filter(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'));
+    if code_lines.next().is_some_and(is_yaml_key)
         && code_lines
-            .iter()
             .all(|line| is_yaml_key(line) || is_yaml_item(line) || line.starts_with([' ', '\t']))
     {
         return Some("YAML");
     }
-    if lines.iter().all(|line| is_log_line(line)) {
+    if is_log_line(first) && lines.clone().all(is_log_line) {
         return Some("a log excerpt");
     }
-    if lines.len() <= 3 && is_promql(first) {
+    if lines.count() <= 2 && is_promql(first) {
         return Some("a PromQL query");
     }
     None

@@ -5,7 +5,7 @@
 //! Linear in the size of the runbook: ids are looked up by hash, and "did you mean" hints
 //! are computed for a bounded number of unknown targets.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::diagnostic::{Code, Diagnostic};
 use super::model::{Edge, EdgeWhen, Runbook, Step, END};
@@ -28,8 +28,9 @@ struct Lookup<'a> {
 impl<'a> Lookup<'a> {
     /// Indexes the steps; ids used twice are reported.
     fn new(steps: &'a [Step], diagnostics: &mut Vec<Diagnostic>) -> Self {
-        let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(steps.len());
-        let mut by_anchor = HashMap::with_capacity(steps.len());
+        let mut by_id: HashMap<&str, usize> =
+            HashMap::with_capacity_and_hasher(steps.len(), Default::default());
+        let mut by_anchor = HashMap::with_capacity_and_hasher(steps.len(), Default::default());
         for (index, step) in steps.iter().enumerate() {
             if let Some(&previous) = by_id.get(step.id.as_str()) {
                 diagnostics.push(duplicate_id(step, &steps[previous]));

@@ -31,6 +31,7 @@ pub use load::{load, LoadError, MAX_RUNBOOK_BYTES};
 pub use model::*;
 pub use slug::{slug, Slugger};
 pub use source::{Position, Source, Span};
+pub use walk::markdown_options;
 
 /// Parses runbook `text` read from `path` (the path is only used in messages).
 pub fn parse(path: &str, text: &str) -> Runbook {

@@ -43,18 +43,28 @@ pub struct ShellScan {
 }
 
 impl ShellScan {
-    /// The words that start simple commands, with the words that follow each, up to the next
-    /// command start.
-    pub fn commands<'t>(&self, text: &'t str) -> Vec<Vec<&'t str>> {
-        let mut commands: Vec<Vec<&str>> = Vec::new();
+    /// Calls `visit` with the words of each simple command (its first word and those that
+    /// follow, up to the next command start) until it returns something.
+    pub fn find_command<'t, T>(
+        &self,
+        text: &'t str,
+        mut visit: impl FnMut(&[&'t str]) -> Option<T>,
+    ) -> Option<T> {
+        let mut words: Vec<&str> = Vec::new();
         for word in &self.words {
-            let text = &text[word.start..word.end];
-            match commands.last_mut() {
-                Some(current) if !word.command_start => current.push(text),
-                _ => commands.push(vec![text]),
+            if word.command_start && !words.is_empty() {
+                if let Some(found) = visit(&words) {
+                    return Some(found);
+                }
+                words.clear();
             }
+            words.push(&text[word.start..word.end]);
         }
-        commands
+        if words.is_empty() {
+            None
+        } else {
+            visit(&words)
+        }
     }
 }
 

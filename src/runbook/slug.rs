@@ -2,7 +2,7 @@
 //! GitHub and in cairn alike: lower-cased, punctuation and symbols dropped, spaces to `-`,
 //! and `-1`, `-2`... appended to repeats (github-slugger's rules).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// The anchor for one heading text, before de-duplication.
 pub fn slug(text: &str) -> String {

@@ -1,7 +1,7 @@
 //! Shell variables in commands: which ones a block reads, which it sets for later blocks,
 //! which names are secrets, and which are so well known that nobody should be asked for them.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde::Serialize;
 
@@ -104,11 +104,11 @@ const DECLARERS: &[&str] = &["export", "declare", "local", "readonly", "typeset"
 /// Analyses the commands of one block, in order, each with its scan.
 pub fn analyse<'a>(commands: impl IntoIterator<Item = (&'a str, &'a ShellScan)>) -> VariableUse {
     let mut result = VariableUse::default();
-    let mut read: HashSet<&str> = HashSet::new();
-    let mut set: HashSet<String> = HashSet::new();
+    let mut read: HashSet<&str> = HashSet::default();
+    let mut set: HashSet<String> = HashSet::default();
     for (command, scanned) in commands {
         // The first offset where each name is set: a read counts when no set precedes it.
-        let mut sets: HashMap<String, usize> = HashMap::new();
+        let mut sets: HashMap<String, usize> = HashMap::default();
         for (name, offset) in definitions(command, scanned) {
             sets.entry(name).or_insert(offset);
         }

@@ -3,7 +3,7 @@
 //! collects each section's code blocks, task-list checks, annotations and decision lists.
 //! Structure comes from events, never from re-reading accumulated text.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
@@ -546,10 +546,10 @@ fn into_steps(
         .iter()
         .map(|s| s.heading.as_ref().map(|h| h.level))
         .collect();
-    let taken: HashSet<String> = sections
+    // The implicit step is `main` unless a heading already has that anchor.
+    let main_taken = sections
         .iter()
-        .filter_map(|s| s.heading.as_ref().map(|h| h.anchor.clone()))
-        .collect();
+        .any(|s| s.heading.as_ref().is_some_and(|h| h.anchor == "main"));
     let no_headings = sections.len() == 1;
     let mut steps = Vec::with_capacity(sections.len());
     // (level, step index) of the open headings, for parents.
@@ -564,7 +564,7 @@ fn into_steps(
                 has_work
             };
             if keep {
-                let id = if taken.contains("main") {
+                let id = if main_taken {
                     "main-0".to_string()
                 } else {
                     "main".to_string()
@@ -723,7 +723,7 @@ fn finish(
     } else {
         StepKind::Read
     };
-    let mut names = HashSet::new();
+    let mut names = HashSet::default();
     for block in &section.blocks {
         if let Some(name) = &block.options.name {
             if !names.insert(name.clone()) {
