@@ -178,7 +178,7 @@ fn sniff(content: &str) -> Option<&'static str> {
     if is_log_line(first) && lines.clone().all(is_log_line) {
         return Some("a log excerpt");
     }
-    if lines.count() <= 2 && is_promql(first) {
+    if is_promql(first) && lines.count() <= 2 {
         return Some("a PromQL query");
     }
     None
@@ -220,15 +220,13 @@ fn is_log_line(line: &str) -> bool {
         "Dec ",
     ];
     let syslog = MONTHS.iter().any(|month| trimmed.starts_with(month));
-    let first_word = trimmed
-        .split([' ', ']', ':'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase();
-    let level = matches!(
-        first_word.as_str(),
-        "ERROR" | "WARN" | "WARNING" | "INFO" | "DEBUG" | "TRACE" | "FATAL" | "CRITICAL" | "PANIC"
-    ) || trimmed.starts_with("level=");
+    let first_word = trimmed.split([' ', ']', ':']).next().unwrap_or("");
+    let level = [
+        "ERROR", "WARN", "WARNING", "INFO", "DEBUG", "TRACE", "FATAL", "CRITICAL", "PANIC",
+    ]
+    .iter()
+    .any(|level| first_word.eq_ignore_ascii_case(level))
+        || trimmed.starts_with("level=");
     iso_date || clock || syslog || level
 }
 

@@ -77,7 +77,9 @@ pub fn extract(content: &str, rules: PromptRules) -> Option<Transcript> {
                 command.text.ends_with('\\') || ends_in_open_quote(&command.text) || skip > 0;
             if continues {
                 command.push_line(continuation, line_offset + skip);
-                heredocs.extend(heredoc_delimiters(continuation));
+                if continuation.contains("<<") {
+                    heredocs.extend(heredoc_delimiters(continuation));
+                }
                 continue;
             }
         }
@@ -90,7 +92,11 @@ pub fn extract(content: &str, rules: PromptRules) -> Option<Transcript> {
             }
             let command_text = rest.trim_end();
             root = next_root_mode(root, command_text);
-            heredocs = heredoc_delimiters(command_text);
+            heredocs = if command_text.contains("<<") {
+                heredoc_delimiters(command_text)
+            } else {
+                Vec::new()
+            };
             current = Some(ConsoleCommand {
                 text: command_text.to_string(),
                 pieces: OffsetMap::starting_at(line_offset + strip),
@@ -136,16 +142,15 @@ fn strip_continuation_prompt(line: &str) -> (&str, usize) {
 /// `sudo -i`, `sudo su -`, `su -`, `oc debug node/x`: later `# ` lines are root prompts
 /// until `exit`.
 fn next_root_mode(root: bool, command: &str) -> bool {
-    let words: Vec<&str> = command.split_whitespace().collect();
-    match words.as_slice() {
-        ["exit", ..] | ["logout", ..] => false,
-        ["su", ..] => true,
-        ["sudo", rest @ ..] => {
-            root || rest
-                .iter()
-                .any(|word| matches!(*word, "-i" | "-s" | "su" | "bash" | "sh" | "-is" | "-si"))
+    let mut words = command.split_whitespace();
+    match words.next() {
+        Some("exit" | "logout") => false,
+        Some("su") => true,
+        Some("sudo") => {
+            root || words
+                .any(|word| matches!(word, "-i" | "-s" | "su" | "bash" | "sh" | "-is" | "-si"))
         }
-        ["oc" | "kubectl", "debug", ..] => true,
+        Some("oc" | "kubectl") => root || words.next() == Some("debug"),
         _ => root,
     }
 }

@@ -8,9 +8,15 @@ use rustc_hash::FxHashMap as HashMap;
 pub fn slug(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c == ' ' {
-            out.push('-');
-        } else if c == '-' || c == '_' || c.is_alphanumeric() || is_combining(c) {
+        if c.is_ascii() {
+            // The common case, without Unicode tables.
+            match c {
+                ' ' => out.push('-'),
+                '-' | '_' => out.push(c),
+                _ if c.is_ascii_alphanumeric() => out.push(c.to_ascii_lowercase()),
+                _ => {}
+            }
+        } else if c.is_alphanumeric() || is_combining(c) {
             out.extend(c.to_lowercase());
         }
     }
@@ -31,6 +37,10 @@ pub struct Slugger {
 impl Slugger {
     pub fn anchor(&mut self, text: &str) -> String {
         let base = slug(text);
+        if !self.occurrences.contains_key(&base) {
+            self.occurrences.insert(base.clone(), 0);
+            return base;
+        }
         let mut candidate = base.clone();
         while self.occurrences.contains_key(&candidate) {
             let count = self.occurrences.entry(base.clone()).or_insert(0);

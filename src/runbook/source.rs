@@ -5,6 +5,7 @@
 //! editors do. Offsets that fall inside a multi-byte character are clamped back to its start.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A half-open byte range into a runbook's text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -85,7 +86,7 @@ pub struct Position {
 }
 
 /// The text of one runbook and where each of its lines starts.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Source {
     path: String,
     text: String,
@@ -94,6 +95,21 @@ pub struct Source {
     /// that a column costs at most one checkpoint's worth of counting, even on a 1 MB line.
     /// Empty when the text is ASCII (a column is then a byte difference).
     char_checkpoints: Vec<usize>,
+    /// The line found by the last lookup: the parser asks for positions mostly in document
+    /// order, so the next answer is usually this line or one just after it.
+    last_line: AtomicUsize,
+}
+
+impl Clone for Source {
+    fn clone(&self) -> Self {
+        Source {
+            path: self.path.clone(),
+            text: self.text.clone(),
+            line_starts: self.line_starts.clone(),
+            char_checkpoints: self.char_checkpoints.clone(),
+            last_line: AtomicUsize::new(self.last_line.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 /// Bytes between character-count checkpoints.
@@ -126,6 +142,7 @@ impl Source {
             text,
             line_starts,
             char_checkpoints,
+            last_line: AtomicUsize::new(1),
         }
     }
 
@@ -148,10 +165,23 @@ impl Source {
 
     /// The 1-based line that holds `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
+        let starts = &self.line_starts;
+        // Try the last line and the few after it before searching.
+        let last = self.last_line.load(Ordering::Relaxed);
+        for line in last..(last + 4).min(starts.len() + 1) {
+            let start = starts[line - 1];
+            let end = starts.get(line).copied().unwrap_or(usize::MAX);
+            if start <= offset && offset < end {
+                self.last_line.store(line, Ordering::Relaxed);
+                return line;
+            }
+        }
+        let line = match starts.binary_search(&offset) {
             Ok(index) => index + 1,
             Err(index) => index,
-        }
+        };
+        self.last_line.store(line, Ordering::Relaxed);
+        line
     }
 
     pub fn position(&self, offset: usize) -> Position {
