@@ -95,8 +95,9 @@ pub fn build(
                 commands = transcript
                     .commands
                     .into_iter()
-                    .map(|command| CommandText {
-                        text: command.text.clone(),
+                    .map(|mut command| CommandText {
+                        // The text moves out; the mapping back to the content stays.
+                        text: std::mem::take(&mut command.text),
                         console: Some(command),
                         start: 0,
                     })

@@ -5,6 +5,7 @@
 use super::console::{extract, is_repl_prompt, PromptRules, Transcript};
 use super::model::BlockKind;
 use super::options::BlockOptions;
+use super::text::is_one_of_ignore_ascii_case;
 
 /// Languages run by the runbook's shell (front-matter `shell`, default bash).
 const SHELL_FAMILY: &[&str] = &[
@@ -54,17 +55,16 @@ pub struct Neighbourhood<'a> {
 }
 
 pub fn interpreter_for(lang: &str, default_shell: &str) -> Option<String> {
-    let lang = lang.to_ascii_lowercase();
-    if SHELL_FAMILY.contains(&lang.as_str()) {
+    if is_one_of_ignore_ascii_case(lang, SHELL_FAMILY) {
         Some(default_shell.to_string())
-    } else if OWN_SHELLS.contains(&lang.as_str()) {
-        Some(lang)
+    } else if is_one_of_ignore_ascii_case(lang, &["python", "python3"]) {
+        Some("python3".to_string())
+    } else if is_one_of_ignore_ascii_case(lang, OWN_SHELLS)
+        || is_one_of_ignore_ascii_case(lang, &["node", "ruby", "perl"])
+    {
+        Some(lang.to_ascii_lowercase())
     } else {
-        match lang.as_str() {
-            "python" | "python3" => Some("python3".to_string()),
-            "node" | "ruby" | "perl" => Some(lang),
-            _ => None,
-        }
+        None
     }
 }
 
@@ -74,12 +74,10 @@ pub fn classify(
     content: &str,
     around: Neighbourhood,
 ) -> Classified {
-    let lower = lang.map(str::to_ascii_lowercase);
-    let lower = lower.as_deref();
-    let console_lang = lower.is_some_and(|lang| CONSOLE_LANGS.contains(&lang));
+    let console_lang = lang.is_some_and(|lang| is_one_of_ignore_ascii_case(lang, CONSOLE_LANGS));
     let rules = PromptRules {
         console_lang,
-        host_tags: console_lang || lower.is_none(),
+        host_tags: console_lang || lang.is_none(),
     };
     if options.ignore {
         return Classified {
@@ -96,7 +94,7 @@ pub fn classify(
     if let Some(interpreter) = &options.interpreter {
         return command(interpreter.clone(), extract(content, rules));
     }
-    match lower {
+    match lang {
         None => match extract(content, rules) {
             Some(transcript) => command(around.default_shell.to_string(), Some(transcript)),
             None if around.previous_is_command => Classified {
@@ -109,7 +107,7 @@ pub fn classify(
             },
         },
         // Output belongs to the command before it; with none, it is just text to show.
-        Some(lang) if OUTPUT_LANGS.contains(&lang) => Classified {
+        Some(lang) if is_one_of_ignore_ascii_case(lang, OUTPUT_LANGS) => Classified {
             kind: Some(if around.previous_is_command {
                 BlockKind::Output
             } else {
@@ -118,7 +116,10 @@ pub fn classify(
             ..Classified::default()
         },
         Some(lang) => match interpreter_for(lang, around.default_shell) {
-            Some(interpreter) if SHELL_FAMILY.contains(&lang) || OWN_SHELLS.contains(&lang) => {
+            Some(interpreter)
+                if is_one_of_ignore_ascii_case(lang, SHELL_FAMILY)
+                    || is_one_of_ignore_ascii_case(lang, OWN_SHELLS) =>
+            {
                 if let Some(transcript) = extract(content, rules) {
                     return command(interpreter, Some(transcript));
                 }

@@ -3,6 +3,7 @@
 //! session asks for a typed confirmation even when the author forgot `confirm`.
 
 use super::shell::{scan, ShellScan};
+use super::text::contains_ignore_ascii_case;
 
 /// Why `command` is destructive, if it is: a short phrase naming the culprit.
 pub fn destructive_reason(command: &str) -> Option<String> {
@@ -113,13 +114,8 @@ fn destructive_words(words: &[&str]) -> Option<String> {
 /// SQL that destroys data, wherever it appears (psql -c, heredocs, sql blocks run by psql).
 fn sql_reason(command: &str, comments: &[(usize, usize)]) -> Option<String> {
     // Most commands hold none of the keywords: skip the copies below for them.
-    let bytes = command.as_bytes();
-    let mentions = |word: &[u8]| {
-        bytes
-            .windows(word.len())
-            .any(|window| window.eq_ignore_ascii_case(word))
-    };
-    if !(mentions(b"drop") || mentions(b"truncate") || mentions(b"delete")) {
+    let mentions = |word: &str| contains_ignore_ascii_case(command, word);
+    if !(mentions("drop") || mentions("truncate") || mentions("delete")) {
         return None;
     }
     // The command without its comments, built in one pass.

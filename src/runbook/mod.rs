@@ -23,6 +23,7 @@ pub mod shell;
 mod slug;
 pub mod source;
 mod suggest;
+mod text;
 pub mod variables;
 mod walk;
 

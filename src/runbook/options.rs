@@ -11,6 +11,7 @@ use super::diagnostic::{Code, Diagnostic};
 use super::duration::parse_duration;
 use super::model::Phase;
 use super::suggest::closest;
+use super::text::contains_ignore_ascii_case;
 
 /// A typed confirmation: `confirm` alone, or `confirm="Promote now?"`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -282,8 +283,11 @@ pub fn parse_phase(text: &str) -> Option<Phase> {
 
 /// The phase a heading's words suggest ("Diagnosis", "Roll back the deploy"...).
 pub fn guess_phase(title: &str) -> Option<Phase> {
-    let lower = title.to_lowercase();
-    let has = |words: &[&str]| words.iter().any(|word| lower.contains(word));
+    let has = |words: &[&str]| {
+        words
+            .iter()
+            .any(|word| contains_ignore_ascii_case(title, word))
+    };
     if has(&["rollback", "roll back", "revert", "fail back", "failback"]) {
         Some(Phase::Rollback)
     } else if has(&[

@@ -1,6 +1,8 @@
 //! `<placeholder>` words in commands (`kubectl logs <pod name> -n <namespace>`): what counts
 //! as one, and what merely looks like one (HTML tags, autolinks, redirections, `<none>`).
 
+use super::text::is_one_of_ignore_ascii_case;
+
 /// Names that tools print in angle brackets and commands grep for; never placeholders.
 const LITERALS: &[&str] = &["none", "nil", "unknown", "pending", "invalid"];
 
@@ -32,7 +34,7 @@ pub fn placeholder_end(text: &str, at: usize) -> Option<usize> {
         || name.contains("  ")
         || name.contains("://")
         || LITERALS.contains(&name)
-        || VOID_TAGS.contains(&name.to_ascii_lowercase().as_str())
+        || is_one_of_ignore_ascii_case(name, VOID_TAGS)
     {
         return None;
     }

@@ -50,21 +50,40 @@ impl ShellScan {
         text: &'t str,
         mut visit: impl FnMut(&[&'t str]) -> Option<T>,
     ) -> Option<T> {
-        let mut words: Vec<&str> = Vec::new();
+        // Commands are short: their words fit on the stack, and only longer ones allocate.
+        const INLINE: usize = 32;
+        let mut inline: [&str; INLINE] = [""; INLINE];
+        let mut spilled: Vec<&str> = Vec::new();
+        let mut len = 0;
+        let mut flush = |inline: &[&'t str], spilled: &[&'t str], len: usize| {
+            if len == 0 {
+                None
+            } else if len <= INLINE {
+                visit(&inline[..len])
+            } else {
+                visit(spilled)
+            }
+        };
         for word in &self.words {
-            if word.command_start && !words.is_empty() {
-                if let Some(found) = visit(&words) {
+            if word.command_start && len > 0 {
+                if let Some(found) = flush(&inline, &spilled, len) {
                     return Some(found);
                 }
-                words.clear();
+                len = 0;
+                spilled.clear();
             }
-            words.push(&text[word.start..word.end]);
+            let word = &text[word.start..word.end];
+            if len < INLINE {
+                inline[len] = word;
+            } else {
+                if len == INLINE {
+                    spilled.extend_from_slice(&inline);
+                }
+                spilled.push(word);
+            }
+            len += 1;
         }
-        if words.is_empty() {
-            None
-        } else {
-            visit(&words)
-        }
+        flush(&inline, &spilled, len)
     }
 }
 
@@ -102,7 +121,11 @@ const KEYWORDS: &[&str] = &[
 #[allow(unused_assignments)]
 pub fn scan(text: &str) -> ShellScan {
     let bytes = text.as_bytes();
-    let mut out = ShellScan::default();
+    // Sized for typical commands (a word every few bytes), so that most never reallocate.
+    let mut out = ShellScan {
+        words: Vec::with_capacity(text.len() / 6 + 2),
+        ..ShellScan::default()
+    };
     let mut stack = vec![Context::Code {
         close: Close::Eof,
         depth: 0,
