@@ -35,6 +35,38 @@ pub use source::{Position, Source, Span};
 pub use walk::markdown_options;
 
 /// Parses runbook `text` read from `path` (the path is only used in messages).
+///
+/// ```
+/// use cairn::runbook::{parse, BlockKind, EdgeWhen};
+///
+/// let runbook = parse(
+///     "restart.md",
+///     "# Restart the worker\n\
+///      \n\
+///      ## Check the queue\n\
+///      \n\
+///      ```console\n\
+///      $ queue-depth --name <queue>\n\
+///      1200\n\
+///      ```\n\
+///      \n\
+///      ## Restart\n\
+///      \n\
+///      ```bash { confirm timeout=30s }\n\
+///      systemctl restart worker\n\
+///      ```\n",
+/// );
+/// assert_eq!(runbook.title, "Restart the worker");
+/// let check = &runbook.steps[0];
+/// assert_eq!((check.id.as_str(), check.line), ("check-the-queue", 3));
+/// assert_eq!(check.blocks[0].kind, BlockKind::Command);
+/// assert_eq!(check.blocks[0].commands, ["queue-depth --name <queue>"]);
+/// assert_eq!(check.blocks[0].expected_output.as_deref(), Some("1200"));
+/// assert_eq!(check.blocks[0].placeholders[0].name, "queue");
+/// assert_eq!(check.next[0].to, "restart");
+/// assert_eq!(runbook.steps[1].next[0].when, EdgeWhen::Default);
+/// assert!(runbook.diagnostics.is_empty());
+/// ```
 pub fn parse(path: &str, text: &str) -> Runbook {
     let source = Source::new(path, text);
     let mut runbook = walk::walk(source);
