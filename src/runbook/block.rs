@@ -12,9 +12,9 @@ use super::info_string::parse_info;
 use super::model::{Block, BlockKind, Fence, Placeholder};
 use super::options::block_options;
 use super::placeholders::{placeholder_name, unclosed_placeholders};
-use super::shell::{scan, ShellScan};
+use super::shell::{scan_into, ShellScan};
 use super::source::{OffsetMap, Source, Span};
-use super::variables::analyse;
+use super::variables::VariableAnalysis;
 
 /// A code block as the Markdown walk found it.
 #[derive(Clone, Debug)]
@@ -119,9 +119,17 @@ pub fn build(
     let position = |content_offset: usize| source.position(raw.source_offset(content_offset));
     let block_position = source.position(raw.span.start);
     let mut placeholders = Vec::new();
-    // Each command is lexed once; placeholders, variables and danger all read the same scan.
-    let scans: Vec<ShellScan> = commands.iter().map(|command| scan(&command.text)).collect();
-    for (index, (command, scanned)) in commands.iter().zip(&scans).enumerate() {
+    // Each command is lexed once, into one reused buffer; placeholders, variables and danger
+    // all read the same scan.
+    let mut scanned = ShellScan::default();
+    let mut variables = VariableAnalysis::default();
+    let mut destructive = None;
+    for (index, command) in commands.iter().enumerate() {
+        scan_into(&command.text, &mut scanned);
+        variables.add(&command.text, &scanned);
+        if kind == BlockKind::Command && destructive.is_none() {
+            destructive = destructive_reason_scanned(&command.text, &scanned);
+        }
         let closing_tags: HashSet<&str> = closing_tag_names(&command.text);
         for found in &scanned.placeholders {
             let name = placeholder_name(&command.text[found.start..found.end]);
@@ -141,6 +149,10 @@ pub fn build(
         }
         let mut line_start = 0;
         for line in command.text.split_inclusive('\n') {
+            if !line.contains('<') {
+                line_start += line.len();
+                continue;
+            }
             for (open, close) in unclosed_placeholders(line.trim_end_matches('\n')) {
                 let start = raw.source_offset(command.content_offset(line_start + open));
                 diagnostics.push(
@@ -170,30 +182,17 @@ pub fn build(
     } else {
         Vec::new()
     };
-    let variables = analyse(
-        commands
-            .iter()
-            .map(|command| command.text.as_str())
-            .zip(&scans),
-    );
-    let destructive = if kind == BlockKind::Command {
-        commands
-            .iter()
-            .zip(&scans)
-            .find_map(|(command, scanned)| destructive_reason_scanned(&command.text, scanned))
-    } else {
-        None
-    };
+    let variables = variables.finish();
     let command_lines = commands
         .iter()
         .map(|command| position(command.content_offset(0)).line)
         .collect();
     let prompt_env = if kind == BlockKind::Command && options.prompt_env != Some(false) {
-        variables.prompt_env.clone()
+        variables.prompt_env
     } else {
         Vec::new()
     };
-    let mut defines = variables.sets.clone();
+    let mut defines = variables.sets;
     if let Some(capture) = &options.capture {
         if !defines.contains(capture) {
             defines.push(capture.clone());

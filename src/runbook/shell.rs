@@ -40,6 +40,8 @@ pub struct ShellScan {
     pub placeholders: Vec<FoundPlaceholder>,
     /// Byte ranges of comments (`# ...` to the end of the line).
     pub comments: Vec<(usize, usize)>,
+    /// The lexer's context stack, kept only to reuse its allocation.
+    stack: Vec<Context>,
 }
 
 impl ShellScan {
@@ -117,19 +119,30 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Scans `text`.
+pub fn scan(text: &str) -> ShellScan {
+    let mut out = ShellScan::default();
+    scan_into(text, &mut out);
+    out
+}
+
+/// Scans `text` into `out`, reusing its buffers: a caller that scans many commands in turn
+/// allocates once, not once per command.
 // `end_word!` sets `command_start` for the next word; some callers then override it.
 #[allow(unused_assignments)]
-pub fn scan(text: &str) -> ShellScan {
+pub fn scan_into(text: &str, out: &mut ShellScan) {
     let bytes = text.as_bytes();
+    out.words.clear();
+    out.expansions.clear();
+    out.placeholders.clear();
+    out.comments.clear();
     // Sized for typical commands (a word every few bytes), so that most never reallocate.
-    let mut out = ShellScan {
-        words: Vec::with_capacity(text.len() / 6 + 2),
-        ..ShellScan::default()
-    };
-    let mut stack = vec![Context::Code {
+    out.words.reserve(text.len() / 6 + 2);
+    let mut stack = std::mem::take(&mut out.stack);
+    stack.clear();
+    stack.push(Context::Code {
         close: Close::Eof,
         depth: 0,
-    }];
+    });
     let mut word_start: Option<usize> = None;
     let mut command_start = true;
     let mut pending_heredocs: Vec<Heredoc> = Vec::new();
@@ -162,7 +175,7 @@ pub fn scan(text: &str) -> ShellScan {
                     i += 1;
                 }
                 b'\\' => i += 2,
-                b'$' => i = dollar(text, i, &mut stack, &mut out),
+                b'$' => i = dollar(text, i, &mut stack, out),
                 b'`' => {
                     stack.push(Context::Code {
                         close: Close::Backtick,
@@ -171,7 +184,7 @@ pub fn scan(text: &str) -> ShellScan {
                     command_start = true;
                     i += 1;
                 }
-                b'<' => i = angle(text, i, Quote::Double, &mut out),
+                b'<' => i = angle(text, i, Quote::Double, out),
                 _ => i += 1,
             },
             Context::Code { close, depth } => {
@@ -186,7 +199,7 @@ pub fn scan(text: &str) -> ShellScan {
                         command_start = true;
                         i += 1;
                         if !pending_heredocs.is_empty() {
-                            i = heredoc_bodies(text, i, &mut pending_heredocs, &mut out);
+                            i = heredoc_bodies(text, i, &mut pending_heredocs, out);
                         }
                     }
                     b'#' if !in_word => {
@@ -246,7 +259,7 @@ pub fn scan(text: &str) -> ShellScan {
                             i + 1,
                             end.saturating_sub(1).max(i + 1),
                             Quote::Single,
-                            &mut out,
+                            out,
                         );
                         i = end;
                     }
@@ -262,7 +275,7 @@ pub fn scan(text: &str) -> ShellScan {
                     b'$' => {
                         word_start.get_or_insert(i);
                         let before = stack.len();
-                        i = dollar(text, i, &mut stack, &mut out);
+                        i = dollar(text, i, &mut stack, out);
                         if stack.len() > before {
                             // `$(`: the word so far ends here and a command starts inside.
                             end_word!(i);
@@ -300,7 +313,7 @@ pub fn scan(text: &str) -> ShellScan {
     }
     let end = text.len();
     end_word!(end);
-    out
+    out.stack = stack;
 }
 
 /// `A=1`, `PATH+=x`: an assignment word.

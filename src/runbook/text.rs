@@ -2,12 +2,21 @@
 
 /// Whether `haystack` contains `needle`, ignoring ASCII case (no lower-cased copies).
 pub fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
-    let needle = needle.as_bytes();
-    needle.is_empty()
-        || haystack
-            .as_bytes()
-            .windows(needle.len())
-            .any(|window| window.eq_ignore_ascii_case(needle))
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    if haystack.len() < needle.len() {
+        return false;
+    }
+    // Jump between occurrences of the first byte, in either case, and compare from there.
+    let last_start = haystack.len() - needle.len();
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        &haystack[..=last_start],
+    )
+    .any(|at| haystack[at..at + needle.len()].eq_ignore_ascii_case(needle))
 }
 
 /// Whether `word` equals one of `words`, ignoring ASCII case.
@@ -26,6 +35,8 @@ mod tests {
         assert!(contains_ignore_ascii_case("DROP Table x", "drop table"));
         assert!(!contains_ignore_ascii_case("dro", "drop"));
         assert!(contains_ignore_ascii_case("x", ""));
+        assert!(contains_ignore_ascii_case("a Rollback", "rollback"));
+        assert!(!contains_ignore_ascii_case("roll", "rollback"));
         assert!(is_one_of_ignore_ascii_case("Bash", &["sh", "bash"]));
         assert!(!is_one_of_ignore_ascii_case("bas", &["sh", "bash"]));
     }

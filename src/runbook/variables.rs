@@ -103,36 +103,68 @@ const DECLARERS: &[&str] = &["export", "declare", "local", "readonly", "typeset"
 
 /// Analyses the commands of one block, in order, each with its scan.
 pub fn analyse<'a>(commands: impl IntoIterator<Item = (&'a str, &'a ShellScan)>) -> VariableUse {
-    let mut result = VariableUse::default();
-    let mut read: HashSet<&str> = HashSet::default();
-    let mut set: HashSet<String> = HashSet::default();
+    let mut analysis = VariableAnalysis::default();
     for (command, scanned) in commands {
+        analysis.add(command, scanned);
+    }
+    analysis.finish()
+}
+
+/// What a block's commands do with variables, built one command at a time.
+#[derive(Debug, Default)]
+pub struct VariableAnalysis {
+    result: VariableUse,
+    read: HashSet<String>,
+    set: HashSet<String>,
+    /// Scratch space reused from command to command.
+    first_set: HashMap<String, usize>,
+}
+
+impl VariableAnalysis {
+    /// Adds the next command of the block.
+    pub fn add(&mut self, command: &str, scanned: &ShellScan) {
         // The first offset where each name is set: a read counts when no set precedes it.
-        let mut sets: HashMap<String, usize> = HashMap::default();
+        self.first_set.clear();
         for (name, offset) in definitions(command, scanned) {
-            sets.entry(name).or_insert(offset);
+            self.first_set.entry(name).or_insert(offset);
         }
         for expansion in &scanned.expansions {
             let name = expansion.name.as_str();
-            let set_before =
-                sets.get(name).is_some_and(|&at| at < expansion.offset) || set.contains(name);
-            if !expansion.has_default && !set_before && !is_well_known(name) && read.insert(name) {
-                result.reads.push(name.to_string());
+            let set_before = self
+                .first_set
+                .get(name)
+                .is_some_and(|&at| at < expansion.offset)
+                || self.set.contains(name);
+            if !expansion.has_default
+                && !set_before
+                && !is_well_known(name)
+                && !self.read.contains(name)
+            {
+                self.read.insert(name.to_string());
+                self.result.reads.push(name.to_string());
             }
         }
-        let mut ordered: Vec<(usize, String)> =
-            sets.into_iter().map(|(name, at)| (at, name)).collect();
+        let mut ordered: Vec<(usize, &String)> = self
+            .first_set
+            .iter()
+            .map(|(name, &at)| (at, name))
+            .collect();
         ordered.sort();
         for (_, name) in ordered {
-            if set.insert(name.clone()) {
-                result.sets.push(name);
+            if self.set.insert(name.clone()) {
+                self.result.sets.push(name.clone());
             }
         }
-        result
-            .prompt_env
-            .extend(command.lines().filter_map(prompt_env));
+        if command.contains("export") {
+            self.result
+                .prompt_env
+                .extend(command.lines().filter_map(prompt_env));
+        }
     }
-    result
+
+    pub fn finish(self) -> VariableUse {
+        self.result
+    }
 }
 
 /// Every variable a command sets, with the offset where it is set.
