@@ -81,7 +81,7 @@ fn duplicate_id(step: &Step, other: &Step) -> Diagnostic {
         .options
         .id
         .as_ref()
-        .map_or(blamed.heading, |(_, attr)| attr.span);
+        .map_or(blamed.heading, |&(_, span)| span);
     Diagnostic::error(
         Code::DuplicateId,
         span,
@@ -253,7 +253,7 @@ fn link_step(
                 }
             }
         }
-    } else if let Some((next, attr)) = &step.options.next {
+    } else if let Some((next, span)) = &step.options.next {
         match lookup.resolve(next) {
             Ok(target) => push(
                 &mut linked.edges,
@@ -261,9 +261,9 @@ fn link_step(
                 EdgeWhen::Default,
                 None,
                 None,
-                attr.span,
+                *span,
             ),
-            Err(()) => diagnostics.push(unknown.diagnostic(next, attr.span, "`next` points to")),
+            Err(()) => diagnostics.push(unknown.diagnostic(next, *span, "`next` points to")),
         }
     } else {
         let following = lookup.walkable_from.get(index + 1).copied().flatten();
@@ -277,26 +277,34 @@ fn link_step(
         );
     }
     for (block_index, block) in step.blocks.iter().enumerate() {
-        for (when, attr, what) in [
-            (EdgeWhen::Ok, &block.options.on_ok_span, "`on_ok` points to"),
+        let options = &block.options;
+        for (when, target, span, what) in [
+            (
+                EdgeWhen::Ok,
+                &options.on_ok,
+                options.on_ok_span,
+                "`on_ok` points to",
+            ),
             (
                 EdgeWhen::Fail,
-                &block.options.on_fail_span,
+                &options.on_fail,
+                options.on_fail_span,
                 "`on_fail` points to",
             ),
         ] {
-            let Some(attr) = attr else { continue };
-            let written = attr.text();
-            match lookup.resolve(&written) {
+            let (Some(written), Some(span)) = (target, span) else {
+                continue;
+            };
+            match lookup.resolve(written) {
                 Ok(target) => push(
                     &mut linked.edges,
                     target,
                     when,
-                    block.options.name.clone(),
+                    options.name.clone(),
                     Some(block_index),
-                    attr.span,
+                    span,
                 ),
-                Err(()) => diagnostics.push(unknown.diagnostic(&written, attr.span, what)),
+                Err(()) => diagnostics.push(unknown.diagnostic(written, span, what)),
             }
         }
     }

@@ -10,6 +10,7 @@ use super::attrs::{Attr, Attrs};
 use super::diagnostic::{Code, Diagnostic};
 use super::duration::parse_duration;
 use super::model::Phase;
+use super::source::Span;
 use super::suggest::closest;
 use super::text::contains_ignore_ascii_case;
 
@@ -55,12 +56,12 @@ pub struct StepOptions {
         skip_serializing_if = "Option::is_none"
     )]
     pub timeout: Option<Duration>,
-    /// The explicit `id=`, if any.
+    /// The explicit `id=`, if any, and where it is written.
     #[serde(skip)]
-    pub id: Option<(String, Attr)>,
-    /// The explicit `next=` target as written, if any.
+    pub id: Option<(String, Span)>,
+    /// The explicit `next=` target as written, if any, and where.
     #[serde(skip)]
-    pub next: Option<(String, Attr)>,
+    pub next: Option<(String, Span)>,
     #[serde(skip)]
     pub phase: Option<Phase>,
 }
@@ -121,11 +122,11 @@ pub struct BlockOptions {
     /// Runme's `promptEnv` (default on): ask for `export VAR=...` values.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prompt_env: Option<bool>,
-    /// Attribute spans, for diagnostics about edges.
+    /// Where `on_ok` / `on_fail` are written, for diagnostics about edges.
     #[serde(skip)]
-    pub on_ok_span: Option<Attr>,
+    pub on_ok_span: Option<Span>,
     #[serde(skip)]
-    pub on_fail_span: Option<Attr>,
+    pub on_fail_span: Option<Span>,
 }
 
 impl BlockOptions {
@@ -201,11 +202,11 @@ pub fn block_options(attrs: &Attrs, diagnostics: &mut Vec<Diagnostic>) -> BlockO
             }
             "on_ok" => {
                 options.on_ok = Some(attr.text());
-                options.on_ok_span = Some(attr.clone());
+                options.on_ok_span = Some(attr.span);
             }
             "on_fail" => {
                 options.on_fail = Some(attr.text());
-                options.on_fail_span = Some(attr.clone());
+                options.on_fail_span = Some(attr.span);
             }
             "retry" => match attr.text().parse::<u32>() {
                 Ok(count) => options.retry = Some(count),
@@ -250,8 +251,8 @@ pub fn step_annotation(
     let mut choose = false;
     for attr in &attrs.items {
         match attr.key.as_str() {
-            "id" => options.id = Some((attr.text(), attr.clone())),
-            "next" => options.next = Some((attr.text(), attr.clone())),
+            "id" => options.id = Some((attr.text(), attr.span)),
+            "next" => options.next = Some((attr.text(), attr.span)),
             "confirm" => options.confirm = confirm(attr),
             "timeout" => options.timeout = duration(attr, diagnostics),
             "phase" => match parse_phase(&attr.text()) {

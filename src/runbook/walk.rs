@@ -48,6 +48,9 @@ struct Section {
     annotation_spans: Vec<Span>,
     decision: Option<RawDecision>,
     has_content: bool,
+    /// Some block of the section is a command (kept here so that deciding the step's kind
+    /// does not walk the blocks again).
+    has_command: bool,
     /// The last block is a command and nothing but prose followed it: an untagged block
     /// here is that command's output. A new list item or table breaks the link.
     output_may_follow: bool,
@@ -205,6 +208,7 @@ pub fn walk(source: Source) -> Runbook {
                     block.output_of = previous_command.filter(|_| previous_is_command);
                 }
                 section.output_may_follow = block.kind == BlockKind::Command;
+                section.has_command |= block.kind == BlockKind::Command;
                 section.blocks.push(block);
             }
             Event::Start(Tag::HtmlBlock) => {
@@ -338,6 +342,7 @@ pub fn walk(source: Source) -> Runbook {
             default_shell: "bash",
         };
         let block = build(raw, &source, around, &mut diagnostics);
+        sections[section].has_command |= block.kind == BlockKind::Command;
         sections[section].blocks.push(block);
     }
     if let Some(open) = open_decision.take() {
@@ -555,8 +560,7 @@ fn into_steps(
     // (level, step index) of the open headings, for parents.
     let mut parents: Vec<(u8, usize)> = Vec::new();
     for (index, mut section) in sections.into_iter().enumerate() {
-        let has_work = section.blocks.iter().any(|b| b.kind == BlockKind::Command)
-            || !section.checks.is_empty();
+        let has_work = section.has_command || !section.checks.is_empty();
         let Some(heading) = section.heading.take() else {
             let keep = if no_headings {
                 section.has_content || section.decision.is_some()
