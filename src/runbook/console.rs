@@ -3,7 +3,7 @@
 //! into commands (with their continuations and here-document bodies) and expected output,
 //! reading prompts as a person would. REPL prompts (`postgres=#`, `mysql>`) are not shell.
 
-use super::shell::{ends_in_open_quote, heredoc_delimiters};
+use super::shell::{heredoc_delimiters, QuoteState};
 use super::source::OffsetMap;
 
 /// One command taken from a transcript.
@@ -53,6 +53,8 @@ pub fn extract(content: &str, rules: PromptRules) -> Option<Transcript> {
     let mut heredocs: Vec<(String, bool)> = Vec::new();
     let mut root = false;
     let mut saw_prompt = false;
+    // The quoting of the current command, followed line by line.
+    let mut quotes = QuoteState::default();
     let mut offset = 0;
     for raw_line in content.split_inclusive('\n') {
         let line_offset = offset;
@@ -73,10 +75,10 @@ pub fn extract(content: &str, rules: PromptRules) -> Option<Transcript> {
                 }
                 continue;
             }
-            let continues =
-                command.text.ends_with('\\') || ends_in_open_quote(&command.text) || skip > 0;
+            let continues = command.text.ends_with('\\') || quotes.is_open() || skip > 0;
             if continues {
                 command.push_line(continuation, line_offset + skip);
+                quotes.feed(continuation);
                 if continuation.contains("<<") {
                     heredocs.extend(heredoc_delimiters(continuation));
                 }
@@ -97,6 +99,8 @@ pub fn extract(content: &str, rules: PromptRules) -> Option<Transcript> {
             } else {
                 Vec::new()
             };
+            quotes = QuoteState::default();
+            quotes.feed(command_text);
             current = Some(ConsoleCommand {
                 text: command_text.to_string(),
                 pieces: OffsetMap::starting_at(line_offset + strip),
@@ -118,9 +122,11 @@ pub fn extract(content: &str, rules: PromptRules) -> Option<Transcript> {
     while expected.last().is_some_and(|line| line.trim().is_empty()) {
         expected.pop();
     }
-    while expected.first().is_some_and(|line| line.trim().is_empty()) {
-        expected.remove(0);
-    }
+    let leading_blank = expected
+        .iter()
+        .take_while(|line| line.trim().is_empty())
+        .count();
+    expected.drain(..leading_blank);
     if !expected.is_empty() {
         transcript.expected = Some(expected.join("\n"));
     }
@@ -145,10 +151,13 @@ fn next_root_mode(root: bool, command: &str) -> bool {
     let mut words = command.split_whitespace();
     match words.next() {
         Some("exit" | "logout") => false,
-        Some("su") => true,
+        // `su -c cmd` and `sudo sh -c cmd` run one command; only a shell left open is root.
+        Some("su") => !command.split_whitespace().any(|word| word == "-c"),
         Some("sudo") => {
-            root || words
-                .any(|word| matches!(word, "-i" | "-s" | "su" | "bash" | "sh" | "-is" | "-si"))
+            let one_shot = command.split_whitespace().any(|word| word == "-c");
+            root || (!one_shot
+                && words
+                    .any(|word| matches!(word, "-i" | "-s" | "su" | "bash" | "sh" | "-is" | "-si")))
         }
         Some("oc" | "kubectl") => root || words.next() == Some("debug"),
         _ => root,
@@ -394,6 +403,19 @@ mod tests {
         assert_eq!(
             commands("$ sudo -i\n# whoami\nroot\n# exit\n$ ls", BASH),
             ["sudo -i", "whoami", "exit", "ls"]
+        );
+    }
+
+    #[test]
+    fn one_shot_root_commands_open_no_shell() {
+        // The next `#` line is still a comment.
+        assert_eq!(
+            commands("$ sudo sh -c 'sync'\n# Now check memory\n$ free -m", BASH),
+            ["sudo sh -c 'sync'", "free -m"]
+        );
+        assert_eq!(
+            commands("$ su -c 'id' root\n# note\n$ ls", BASH),
+            ["su -c 'id' root", "ls"]
         );
     }
 

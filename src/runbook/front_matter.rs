@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::diagnostic::{Code, Diagnostic};
 use super::duration::parse_duration;
+use super::key_index::KeyIndex;
 use super::model::Param;
 use super::options::is_identifier;
 use super::source::{Source, Span};
@@ -240,8 +241,16 @@ fn read_keys(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let span = front_matter.span;
-    let key_span =
-        |key: &str| find_key(source, span, key).unwrap_or(Span::new(content_start, content_start));
+    let index = KeyIndex::new(
+        source.slice(Span::new(content_start, span.end)),
+        content_start,
+        front_matter.format.unwrap_or(FrontMatterFormat::Yaml),
+    );
+    let key_span = |key: &str| {
+        index
+            .key(key)
+            .unwrap_or(Span::new(content_start, content_start))
+    };
     for (key, value) in map {
         match key.as_str() {
             "title" => front_matter.title = scalar(&value),
@@ -272,7 +281,7 @@ fn read_keys(
                     )),
                 }
             }
-            "params" => front_matter.params = read_params(value, source, span, diagnostics),
+            "params" => front_matter.params = read_params(value, source, span, &index, diagnostics),
             _ => {
                 front_matter.extra.insert(key, value);
             }
@@ -295,6 +304,7 @@ fn read_params(
     value: Value,
     source: &Source,
     span: Span,
+    index: &KeyIndex,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Param> {
     let entries: Vec<(String, Value)> = match value {
@@ -308,7 +318,7 @@ fn read_params(
             .collect(),
         Value::Null => Vec::new(),
         _ => {
-            let at = find_key(source, span, "params").unwrap_or(span);
+            let at = index.key("params").unwrap_or(span);
             diagnostics.push(not_a_map(
                 at,
                 "params",
@@ -319,7 +329,9 @@ fn read_params(
     };
     let mut params = Vec::with_capacity(entries.len());
     for (name, spec) in entries {
-        let at = find_key(source, span, &name).unwrap_or(Span::new(span.start, span.start));
+        let at = index
+            .param(&name)
+            .unwrap_or(Span::new(span.start, span.start));
         if !is_identifier(&name) {
             diagnostics.push(
                 Diagnostic::error(
@@ -372,40 +384,6 @@ fn scalar(value: &Value) -> Option<String> {
         Value::Bool(flag) => Some(flag.to_string()),
         _ => None,
     }
-}
-
-/// Where `key` is written in the front matter (for positions in messages): the first line
-/// that starts, after indentation or a list dash, with the key followed by `:` or `=`.
-fn find_key(source: &Source, span: Span, key: &str) -> Option<Span> {
-    let text = source.slice(span);
-    let mut offset = span.start;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line
-            .trim_start()
-            .trim_start_matches("- ")
-            .trim_start_matches("name:")
-            .trim_start();
-        let indent = line.len() - trimmed.len();
-        let unquoted = trimmed.trim_start_matches(['"', '\'']);
-        let quote = trimmed.len() - unquoted.len();
-        // TOML tables: `[params.KEY]`.
-        if let Some(at) = line.find(&format!(".{key}]")) {
-            return Some(Span::new(offset + at + 1, offset + at + 1 + key.len()));
-        }
-        if let Some(rest) = unquoted.strip_prefix(key) {
-            let rest = rest.trim_start_matches(['"', '\'']).trim_start();
-            if rest.starts_with(':')
-                || rest.starts_with('=')
-                || rest.is_empty()
-                || rest.starts_with(']')
-            {
-                let start = offset + indent + quote;
-                return Some(Span::new(start, start + key.len()));
-            }
-        }
-        offset += line.len();
-    }
-    None
 }
 
 #[cfg(test)]

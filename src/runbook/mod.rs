@@ -16,6 +16,7 @@ mod fence;
 pub mod front_matter;
 mod graph;
 mod info_string;
+mod key_index;
 mod load;
 pub mod model;
 pub mod options;

@@ -570,30 +570,56 @@ pub fn heredoc_delimiters(line: &str) -> Vec<(String, bool)> {
 
 /// True when `text` ends inside an open single or double quote (the command goes on).
 pub fn ends_in_open_quote(text: &str) -> bool {
-    let mut quote: Option<u8> = None;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let byte = bytes[i];
-        match quote {
-            None => match byte {
-                b'\\' => i += 1,
-                b'\'' | b'"' => quote = Some(byte),
-                b'#' if i == 0 || bytes[i - 1].is_ascii_whitespace() => {
-                    // A comment: skip to the end of the line.
-                    while i < bytes.len() && bytes[i] != b'\n' {
-                        i += 1;
-                    }
-                }
-                _ => {}
-            },
-            Some(b'"') if byte == b'\\' => i += 1,
-            Some(open) if byte == open => quote = None,
-            Some(_) => {}
-        }
-        i += 1;
+    let mut quotes = QuoteState::default();
+    quotes.feed(text);
+    quotes.is_open()
+}
+
+/// Follows single and double quotes through a command fed a line at a time, so that asking
+/// "is a quote still open?" after each line costs only that line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct QuoteState {
+    open: Option<u8>,
+    /// The last byte fed was an unquoted or double-quoted backslash.
+    escaped: bool,
+}
+
+impl QuoteState {
+    pub fn is_open(self) -> bool {
+        self.open.is_some()
     }
-    quote.is_some()
+
+    /// Reads `text`, which starts a line (a `#` there opens a comment).
+    pub fn feed(&mut self, text: &str) {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        if self.escaped {
+            self.escaped = false;
+            i = 1;
+        }
+        while i < bytes.len() {
+            let byte = bytes[i];
+            match self.open {
+                None => match byte {
+                    b'\\' => i += 1,
+                    b'\'' | b'"' => self.open = Some(byte),
+                    b'#' if i == 0 || bytes[i - 1].is_ascii_whitespace() => {
+                        // A comment: the rest of the line.
+                        while i < bytes.len() && bytes[i] != b'\n' {
+                            i += 1;
+                        }
+                    }
+                    _ => {}
+                },
+                Some(b'"') if byte == b'\\' => i += 1,
+                Some(open) if byte == open => self.open = None,
+                Some(_) => {}
+            }
+            i += 1;
+        }
+        // A backslash as the last byte escapes what comes first in the next line.
+        self.escaped = i > bytes.len();
+    }
 }
 
 #[cfg(test)]
@@ -653,6 +679,20 @@ mod tests {
             [("END".to_string(), true)]
         );
         assert!(heredoc_delimiters("grep x <<< \"$y\"").is_empty());
+    }
+
+    #[test]
+    fn quote_state_carries_across_lines() {
+        let mut quotes = QuoteState::default();
+        quotes.feed("psql -c \"select 1");
+        assert!(quotes.is_open());
+        quotes.feed("  from t where x = 'a'");
+        assert!(
+            quotes.is_open(),
+            "the single quotes sit inside the double ones"
+        );
+        quotes.feed("\"");
+        assert!(!quotes.is_open());
     }
 
     #[test]

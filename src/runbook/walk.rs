@@ -167,7 +167,10 @@ pub fn walk(source: Source) -> Runbook {
                 }
             }
             Event::SoftBreak | Event::HardBreak => {
-                if let Some(item) = items.last_mut() {
+                if let Some((_, _, title, _)) = heading.as_mut() {
+                    // A setext heading over two lines: "Foo\nbar\n===" is "Foo bar".
+                    title.push(' ');
+                } else if let Some(item) = items.last_mut() {
                     item.text.push(' ');
                 }
             }
@@ -194,11 +197,9 @@ pub fn walk(source: Source) -> Runbook {
                     check_closed(text, &raw, &mut diagnostics);
                 }
                 let section = &mut sections[section_index];
-                let previous_command = section
-                    .blocks
-                    .iter()
-                    .rposition(|block| block.kind == BlockKind::Command);
+                // When output may follow, the last block is the command it belongs to.
                 let previous_is_command = section.output_may_follow;
+                let previous_command = section.blocks.len().checked_sub(1);
                 let around = Neighbourhood {
                     previous_is_command,
                     default_shell: front_matter.shell.as_deref().unwrap_or("bash"),
@@ -238,7 +239,7 @@ pub fn walk(source: Source) -> Runbook {
             Event::InlineHtml(piece) => {
                 let section = &mut sections[section_index];
                 annotations(
-                    &piece,
+                    &blank_quote_markers(&piece),
                     &OffsetMap::starting_at(span.start),
                     section,
                     &mut pending_choose,
@@ -321,6 +322,12 @@ pub fn walk(source: Source) -> Runbook {
             Event::End(TagEnd::FootnoteDefinition) => depth = depth.saturating_sub(1),
             Event::Start(Tag::Paragraph) => {
                 let in_item = !items.is_empty();
+                // The paragraphs of one list item read as one text, a space apart.
+                if let Some(item) = items.last_mut() {
+                    if !item.text.is_empty() && !item.text.ends_with(' ') {
+                        item.text.push(' ');
+                    }
+                }
                 mark_content(&mut sections[section_index], span.start);
                 if !in_item {
                     take_pending_choose(&mut pending_choose, &mut diagnostics);
@@ -388,6 +395,25 @@ fn file_stem(path: &str) -> String {
 fn mark_content(section: &mut Section, at: usize) {
     section.has_content = true;
     section.first_content.get_or_insert(at);
+}
+
+/// Inline HTML that spans lines inside a block quote still holds the quote's `>` markers
+/// on its later lines; they are blanked (same length, so offsets hold) before reading it.
+fn blank_quote_markers(html: &str) -> std::borrow::Cow<'_, str> {
+    if !html.contains('\n') {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len());
+    for (index, line) in html.split_inclusive('\n').enumerate() {
+        let markers = if index == 0 {
+            0
+        } else {
+            line.len() - line.trim_start_matches([' ', '\t', '>']).len()
+        };
+        out.extend(std::iter::repeat_n(' ', markers));
+        out.push_str(&line[markers..]);
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// A `choose` annotation must be followed by a list; anything else ends the wait.
