@@ -358,6 +358,40 @@ struct Case {
 
 fn cases() -> Vec<Case> {
     vec![
+        // Found quadratic in review, kept here so they stay linear.
+        Case {
+            name: "params one after another",
+            n: 5_000,
+            make: |n| {
+                let params: String = (0..n).map(|i| format!("  P{i}: x\n")).collect();
+                format!("---\nparams:\n{params}---\n## S\n\ntext\n")
+            },
+        },
+        Case {
+            name: "blank lines before console output",
+            n: 100_000,
+            make: |n| format!("## S\n\n```console\n{}$ ls\nout\n```\n", "\n".repeat(n)),
+        },
+        Case {
+            name: "a long open quote in a console",
+            n: 20_000,
+            make: |n| {
+                format!(
+                    "## S\n\n```console\n$ echo \"\n{}\"\n```\n",
+                    "x\n".repeat(n)
+                )
+            },
+        },
+        Case {
+            name: "snippets in one step",
+            n: 10_000,
+            make: |n| format!("## S\n\n{}", "```text\nx\n```\n\n".repeat(n)),
+        },
+        Case {
+            name: "exports on one line (bash)",
+            n: 20_000,
+            make: |n| format!("## S\n\n```bash\n{}\n```\n", "export A=1;".repeat(n)),
+        },
         Case {
             name: "nested block quotes (one line)",
             n: 10_000,

@@ -433,6 +433,24 @@ fn check_directory_with_a_bad_runbook_exits_1() {
 }
 
 #[test]
+fn check_directory_follows_symlinked_runbooks_but_not_symlinked_folders() {
+    let dir = temp();
+    write(dir.path(), "elsewhere/bad.md", BAD);
+    write(dir.path(), "book/a.md", CLEAN);
+    std::os::unix::fs::symlink(
+        dir.path().join("elsewhere/bad.md"),
+        dir.path().join("book/link.md"),
+    )
+    .unwrap();
+    // A folder linking back to its parent must not make the search loop.
+    std::os::unix::fs::symlink(dir.path().join("book"), dir.path().join("book/loop")).unwrap();
+    cairn(dir.path(), &["check", "book"])
+        .expect_code(1)
+        .stdout_has(" --> book/link.md:4:13\n")
+        .stdout_has("checked 2 runbooks: 1 error, 0 warnings\n");
+}
+
+#[test]
 fn check_empty_directory_exits_1_with_clear_message() {
     let dir = temp();
     std::fs::create_dir(dir.path().join("empty")).unwrap();

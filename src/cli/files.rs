@@ -45,9 +45,13 @@ fn collect_markdown(dir: &Path, found: &mut Vec<PathBuf>) {
         let Ok(kind) = entry.file_type() else {
             continue;
         };
+        // Symlinks to files count (followed); symlinked folders are not entered, so that a
+        // link cycle cannot loop.
+        let is_file = kind.is_file() || (kind.is_symlink() && path.is_file());
         if kind.is_dir() && !hidden {
             collect_markdown(&path, found);
-        } else if kind.is_file()
+        } else if is_file
+            && !hidden
             && path
                 .extension()
                 .is_some_and(|ext| ext.eq_ignore_ascii_case("md"))

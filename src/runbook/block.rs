@@ -122,6 +122,11 @@ pub fn build(
     // Each command is lexed once, into one reused buffer; placeholders, variables and danger
     // all read the same scan.
     let mut scanned = ShellScan::default();
+    // `</b>` anywhere in the block makes `<b>` a tag, also across commands.
+    let mut closing_tags: HashSet<&str> = HashSet::default();
+    for command in &commands {
+        closing_tag_names(&command.text, &mut closing_tags);
+    }
     let mut variables = VariableAnalysis::default();
     let mut destructive = None;
     for (index, command) in commands.iter().enumerate() {
@@ -130,7 +135,6 @@ pub fn build(
         if kind == BlockKind::Command && destructive.is_none() {
             destructive = destructive_reason_scanned(&command.text, &scanned);
         }
-        let closing_tags: HashSet<&str> = closing_tag_names(&command.text);
         for found in &scanned.placeholders {
             let name = placeholder_name(&command.text[found.start..found.end]);
             if closing_tags.contains(name) {
@@ -244,9 +248,9 @@ fn info_span(raw: &RawBlock) -> Span {
     }
 }
 
-/// Names of `</tag>` closers: a `<tag>` with its closer nearby is HTML, not a placeholder.
-fn closing_tag_names(text: &str) -> HashSet<&str> {
-    let mut names = HashSet::default();
+/// Adds the names of the `</tag>` closers in `text` to `names`: a `<tag>` whose closer is in
+/// the block is HTML, not a placeholder.
+fn closing_tag_names<'t>(text: &'t str, names: &mut HashSet<&'t str>) {
     let mut at = 0;
     while let Some(offset) = text[at..].find("</") {
         let start = at + offset + 2;
@@ -258,5 +262,4 @@ fn closing_tag_names(text: &str) -> HashSet<&str> {
         }
         at = start;
     }
-    names
 }

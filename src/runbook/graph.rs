@@ -27,7 +27,11 @@ struct Lookup<'a> {
 
 impl<'a> Lookup<'a> {
     /// Indexes the steps; ids used twice are reported.
-    fn new(steps: &'a [Step], diagnostics: &mut Vec<Diagnostic>) -> Self {
+    fn new(
+        steps: &'a [Step],
+        top_anchors: &'a [String],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Self {
         let mut by_id: HashMap<&str, usize> =
             HashMap::with_capacity_and_hasher(steps.len(), Default::default());
         let mut by_anchor = HashMap::with_capacity_and_hasher(steps.len(), Default::default());
@@ -38,6 +42,18 @@ impl<'a> Lookup<'a> {
                 by_id.insert(step.id.as_str(), index);
             }
             by_anchor.entry(step.anchor.as_str()).or_insert(index);
+        }
+        // Headings that are not steps still have anchors: they lead to their step, and the
+        // title's to the top.
+        for (index, step) in steps.iter().enumerate() {
+            for anchor in &step.inner_anchors {
+                by_anchor.entry(anchor.as_str()).or_insert(index);
+            }
+        }
+        if !steps.is_empty() {
+            for anchor in top_anchors {
+                by_anchor.entry(anchor.as_str()).or_insert(0);
+            }
         }
         let mut walkable_from = vec![None; steps.len()];
         let mut next: Target = None;
@@ -133,7 +149,7 @@ pub fn link(runbook: &mut Runbook) {
     let mut diagnostics = Vec::new();
     let (linked, start) = {
         let steps = &runbook.steps;
-        let lookup = Lookup::new(steps, &mut diagnostics);
+        let lookup = Lookup::new(steps, &runbook.top_anchors, &mut diagnostics);
         let mut unknown = Unknown {
             ids: steps.iter().map(|step| step.id.as_str()).collect(),
             suggestions_left: SUGGESTIONS,

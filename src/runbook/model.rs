@@ -31,6 +31,10 @@ pub struct Runbook {
     /// The prose between the title and the first step.
     #[serde(skip)]
     pub intro: Span,
+    /// Anchors that lead to the top of the runbook (the title heading's, and those of
+    /// headings in an introduction that is no step).
+    #[serde(skip)]
+    pub top_anchors: Vec<String>,
     #[serde(skip)]
     pub source: Source,
 }
@@ -114,6 +118,10 @@ pub struct Step {
     /// The step's own content: from the end of its heading to the next heading of any level.
     #[serde(skip)]
     pub body: Span,
+    /// Anchors of headings inside the step's content (in lists or quotes): links to them
+    /// lead to this step.
+    #[serde(skip)]
+    pub inner_anchors: Vec<String>,
 }
 
 impl Step {

@@ -9,7 +9,8 @@ const LITERALS: &[&str] = &["none", "nil", "unknown", "pending", "invalid"];
 /// HTML elements that have no closing tag.
 const VOID_TAGS: &[&str] = &["br", "hr", "wbr", "img", "input", "meta", "link"];
 
-const MAX_NAME: usize = 64;
+/// The longest placeholder, brackets included, is 64 characters: a name of up to 62.
+const MAX_NAME: usize = 62;
 
 fn is_name_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b'/' | b':' | b' ')
@@ -23,7 +24,7 @@ pub fn placeholder_end(text: &str, at: usize) -> Option<usize> {
         return None;
     }
     let mut end = at + 1;
-    while end < bytes.len() && end - at <= MAX_NAME && is_name_byte(bytes[end]) {
+    while end < bytes.len() && end - (at + 1) < MAX_NAME && is_name_byte(bytes[end]) {
         end += 1;
     }
     if bytes.get(end) != Some(&b'>') {
@@ -119,6 +120,13 @@ mod tests {
             names("gcloud config set project <PROJECT_ID>"),
             ["PROJECT_ID"]
         );
+    }
+
+    #[test]
+    fn names_are_at_most_62_characters() {
+        let longest = format!("<{}>", "a".repeat(62));
+        assert_eq!(placeholder_end(&longest, 0), Some(64));
+        assert_eq!(placeholder_end(&format!("<{}>", "a".repeat(63)), 0), None);
     }
 
     #[test]

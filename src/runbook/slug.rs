@@ -3,6 +3,7 @@
 //! and `-1`, `-2`... appended to repeats (github-slugger's rules).
 
 use rustc_hash::FxHashMap as HashMap;
+use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
 /// The anchor for one heading text, before de-duplication.
 pub fn slug(text: &str) -> String {
@@ -16,16 +17,23 @@ pub fn slug(text: &str) -> String {
                 _ if c.is_ascii_alphanumeric() => out.push(c.to_ascii_lowercase()),
                 _ => {}
             }
-        } else if c.is_alphanumeric() || is_combining(c) {
+        } else if keeps(c) {
             out.extend(c.to_lowercase());
         }
     }
     out
 }
 
-/// Marks that GitHub keeps (they belong to the letter before them).
-fn is_combining(c: char) -> bool {
-    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+/// What GitHub keeps of a heading besides ASCII: letters, marks (the virama of हिन्दी),
+/// decimal digits and connector punctuation; other numbers (`²`, `½`) and symbols go.
+fn keeps(c: char) -> bool {
+    match c.general_category_group() {
+        GeneralCategoryGroup::Letter | GeneralCategoryGroup::Mark => true,
+        _ => matches!(
+            c.general_category(),
+            GeneralCategory::DecimalNumber | GeneralCategory::ConnectorPunctuation
+        ),
+    }
 }
 
 /// Hands out unique anchors in document order.
@@ -35,6 +43,11 @@ pub struct Slugger {
 }
 
 impl Slugger {
+    /// Keeps `anchor` from being handed out (a heading with that text gets `anchor-1`).
+    pub fn reserve(&mut self, anchor: &str) {
+        self.occurrences.insert(anchor.to_string(), 0);
+    }
+
     pub fn anchor(&mut self, text: &str) -> String {
         let base = slug(text);
         if !self.occurrences.contains_key(&base) {
@@ -66,6 +79,8 @@ mod tests {
         assert_eq!(slug("What's up?  Twice"), "whats-up--twice");
         assert_eq!(slug("Ünïcode Straße"), "ünïcode-straße");
         assert_eq!(slug("C++ & Rust 🚀"), "c--rust-");
+        assert_eq!(slug("हिन्दी"), "हिन्दी");
+        assert_eq!(slug("x² ½ a＿b"), "x--a＿b");
         assert_eq!(slug("  padded "), "--padded-");
     }
 

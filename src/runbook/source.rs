@@ -188,7 +188,11 @@ impl Source {
         let offset = self.floor_char_boundary(offset.min(self.text.len()));
         let line = self.line_of(offset);
         let start = self.line_starts[line - 1];
-        let col = self.chars_before(offset) - self.chars_before(start) + 1;
+        let mut col = self.chars_before(offset) - self.chars_before(start) + 1;
+        // A byte order mark is invisible: it takes no column.
+        if start == 0 && offset > 0 && self.text.starts_with('\u{feff}') {
+            col -= 1;
+        }
         Position { line, col }
     }
 
@@ -264,6 +268,14 @@ mod tests {
             source.position(2 + 2 * 4321),
             Position { line: 2, col: 4322 }
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_takes_no_column() {
+        let source = Source::new("x.md", "\u{feff}ab\nc");
+        assert_eq!(source.position(3), Position { line: 1, col: 1 });
+        assert_eq!(source.position(4), Position { line: 1, col: 2 });
+        assert_eq!(source.position(6), Position { line: 2, col: 1 });
     }
 
     #[test]

@@ -14,13 +14,15 @@ use super::source::{Source, Span};
 use super::walk::Section;
 
 /// Turns the collected sections into steps: ids, kinds, parents, phases; the introduction
-/// becomes the implicit `main` step when it holds something to run or tick.
+/// becomes the implicit `main` step when it holds something to run or tick. Also returns the
+/// anchors that lead to the top of the runbook.
 pub(super) fn into_steps(
     sections: Vec<Section>,
     title: &str,
     source: &Source,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<Step> {
+) -> (Vec<Step>, Vec<String>) {
+    let mut top_anchors = Vec::new();
     let heading_levels: Vec<Option<u8>> = sections
         .iter()
         .map(|s| s.heading.as_ref().map(|h| h.level))
@@ -66,6 +68,7 @@ pub(super) fn into_steps(
                     diagnostics,
                 ));
             } else {
+                top_anchors.append(&mut section.inner_anchors);
                 for span in &section.annotation_spans {
                     diagnostics.push(
                         Diagnostic::warning(
@@ -140,7 +143,7 @@ pub(super) fn into_steps(
         parents.push((heading.level, steps.len()));
         steps.push(step);
     }
-    steps
+    (steps, top_anchors)
 }
 
 /// Fills in each command block's `undefined`: the variables it reads that no param, no
@@ -264,6 +267,7 @@ fn finish(
         next: Vec::new(),
         heading: Span::at(heading_start),
         body: Span::new(section.body_start, section.body_end.max(section.body_start)),
+        inner_anchors: section.inner_anchors,
     }
 }
 

@@ -267,14 +267,16 @@ fn definitions(text: &str, scanned: &ShellScan) -> Vec<(String, usize)> {
 
 /// Whether the `export` at `word` is a whole line in Runme's prompt form.
 fn is_runme_prompt(text: &str, word: &super::shell::Word) -> bool {
-    let line_start = text[..word.start]
-        .rfind('\n')
-        .map_or(0, |newline| newline + 1);
+    // Only an `export` that starts its line can be one; look back over blanks only, so that
+    // a line of many `export`s costs no more than the line.
+    let before = text[..word.start].trim_end_matches([' ', '\t']);
+    if !(before.is_empty() || before.ends_with('\n')) {
+        return false;
+    }
     let line_end = text[word.start..]
         .find('\n')
         .map_or(text.len(), |newline| word.start + newline);
-    text[line_start..word.start].trim().is_empty()
-        && prompt_env(&text[line_start..line_end]).is_some_and(|prompt| prompt.prompt.is_some())
+    prompt_env(&text[before.len()..line_end]).is_some_and(|prompt| prompt.prompt.is_some())
 }
 
 /// `NAME=value` or `NAME+=value`: the name.

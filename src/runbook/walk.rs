@@ -11,7 +11,7 @@ use super::classify::Neighbourhood;
 use super::diagnostic::{Code, Diagnostic};
 use super::fence::{check_closed, fence_and_info};
 use super::front_matter;
-use super::model::{Block, BlockKind, Check, Fence, Runbook};
+use super::model::{Block, BlockKind, Check, Fence, Runbook, END};
 use super::options::{step_annotation, StepOptions};
 use super::slug::Slugger;
 use super::source::{OffsetMap, Source, Span};
@@ -51,6 +51,9 @@ pub(super) struct Section {
     /// Some block of the section is a command (kept here so that deciding the step's kind
     /// does not walk the blocks again).
     pub(super) has_command: bool,
+    /// Anchors of headings that are not steps (the title, headings in lists or quotes),
+    /// which lead to this section's step.
+    pub(super) inner_anchors: Vec<String>,
     /// The last block is a command and nothing but prose followed it: an untagged block
     /// here is that command's output. A new list item or table breaks the link.
     pub(super) output_may_follow: bool,
@@ -96,6 +99,8 @@ pub fn walk(source: Source) -> Runbook {
     let body = &text[body_start..];
 
     let mut slugger = Slugger::default();
+    // `end` ends the walk: a heading called "End" gets `end-1`.
+    slugger.reserve(END);
     let mut sections: Vec<Section> = vec![Section {
         body_start,
         ..Section::default()
@@ -137,10 +142,14 @@ pub fn walk(source: Source) -> Runbook {
                     title_heading = Some(title);
                     let intro_section = &mut sections[0];
                     intro_section.body_start = span.end;
+                    // `#title` leads to the top of the runbook.
+                    intro_section.inner_anchors.push(anchor);
                     continue;
                 }
                 if !top_level {
+                    // A heading in a list item or quote is prose; its anchor leads to its step.
                     sections[section_index].has_content = true;
+                    sections[section_index].inner_anchors.push(anchor);
                     continue;
                 }
                 take_pending_choose(&mut pending_choose, &mut diagnostics);
@@ -368,7 +377,7 @@ pub fn walk(source: Source) -> Runbook {
         .or(title_heading)
         .or(first_h1)
         .unwrap_or_else(|| file_stem(source.path()));
-    let mut steps = into_steps(sections, &title, &source, &mut diagnostics);
+    let (mut steps, top_anchors) = into_steps(sections, &title, &source, &mut diagnostics);
     mark_undefined(&mut steps, &front_matter);
     let params = front_matter.params.clone();
     Runbook {
@@ -381,6 +390,7 @@ pub fn walk(source: Source) -> Runbook {
         steps,
         diagnostics,
         intro,
+        top_anchors,
         source,
     }
 }
