@@ -12,7 +12,6 @@ use super::duration::parse_duration;
 use super::model::Phase;
 use super::source::Span;
 use super::suggest::closest;
-use super::text::contains_ignore_ascii_case;
 
 /// A typed confirmation: `confirm` alone, or `confirm="Promote now?"`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -284,11 +283,9 @@ pub fn parse_phase(text: &str) -> Option<Phase> {
 
 /// The phase a heading's words suggest ("Diagnosis", "Roll back the deploy"...).
 pub fn guess_phase(title: &str) -> Option<Phase> {
-    let has = |words: &[&str]| {
-        words
-            .iter()
-            .any(|word| contains_ignore_ascii_case(title, word))
-    };
+    // One lower-cased copy, then plain substring searches: cheaper than ~25 case-blind ones.
+    let lower = title.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|word| lower.contains(word));
     if has(&["rollback", "roll back", "revert", "fail back", "failback"]) {
         Some(Phase::Rollback)
     } else if has(&[
