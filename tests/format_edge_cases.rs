@@ -11,6 +11,15 @@ fn codes(runbook: &Runbook) -> Vec<(&'static str, usize, usize)> {
         .collect()
 }
 
+/// The runbook has no problem but the loops it means to have.
+fn assert_only_loops(runbook: &Runbook) {
+    let others: Vec<_> = codes(runbook)
+        .into_iter()
+        .filter(|(code, _, _)| *code != "cycle")
+        .collect();
+    assert!(others.is_empty(), "{others:?}");
+}
+
 #[test]
 fn html_tags_closed_in_a_later_command_are_not_placeholders() {
     let runbook = parse(
@@ -76,14 +85,7 @@ fn a_heading_called_end_does_not_take_the_reserved_id() {
 fn links_to_the_title_and_to_nested_headings_lead_somewhere() {
     let text = "# Title\n\n## One\n\n- ### Inside\n\n```bash\ntrue\n```\n\n## Two\n\n<!-- cairn: choose -->\n- [again](#title)\n- [inner](#inside)\n";
     let runbook = parse("x.md", text);
-    assert!(
-        runbook
-            .diagnostics
-            .iter()
-            .all(|d| d.code.as_str() == "cycle"),
-        "{:?}",
-        codes(&runbook)
-    );
+    assert_only_loops(&runbook);
     let choices: Vec<_> = runbook.steps[1]
         .next
         .iter()
@@ -106,14 +108,7 @@ fn params_are_placed_under_params_not_under_env() {
 fn github_anchors_in_other_scripts() {
     let runbook = parse("x.md", "## हिन्दी\n\n<!-- cairn: next=हिन्दी -->\ntext\n");
     assert_eq!(runbook.steps[0].id, "हिन्दी");
-    assert!(
-        runbook
-            .diagnostics
-            .iter()
-            .all(|d| d.code.as_str() == "cycle"),
-        "{:?}",
-        codes(&runbook)
-    );
+    assert_only_loops(&runbook);
 }
 
 #[test]
