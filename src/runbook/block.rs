@@ -52,10 +52,19 @@ impl CommandText {
     }
 }
 
+/// Buffers that building one block needs and the next can reuse, so that a runbook of
+/// thousands of blocks does not allocate and free them for each.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    scan: ShellScan,
+    variables: VariableAnalysis,
+}
+
 pub fn build(
     raw: RawBlock,
     source: &Source,
     around: Neighbourhood,
+    scratch: &mut Scratch,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Block {
     let info = match &raw.info {
@@ -121,19 +130,21 @@ pub fn build(
     let mut placeholders = Vec::new();
     // Each command is lexed once, into one reused buffer; placeholders, variables and danger
     // all read the same scan.
-    let mut scanned = ShellScan::default();
+    let Scratch {
+        scan: scanned,
+        variables,
+    } = scratch;
     // `</b>` anywhere in the block makes `<b>` a tag, also across commands.
     let mut closing_tags: HashSet<&str> = HashSet::default();
     for command in &commands {
         closing_tag_names(&command.text, &mut closing_tags);
     }
-    let mut variables = VariableAnalysis::default();
     let mut destructive = None;
     for (index, command) in commands.iter().enumerate() {
-        scan_into(&command.text, &mut scanned);
-        variables.add(&command.text, &scanned);
+        scan_into(&command.text, scanned);
+        variables.add(&command.text, scanned);
         if kind == BlockKind::Command && destructive.is_none() {
-            destructive = destructive_reason_scanned(&command.text, &scanned);
+            destructive = destructive_reason_scanned(&command.text, scanned);
         }
         for found in &scanned.placeholders {
             let name = placeholder_name(&command.text[found.start..found.end]);

@@ -162,8 +162,12 @@ impl VariableAnalysis {
         }
     }
 
-    pub fn finish(self) -> VariableUse {
-        self.result
+    /// The analysis of the commands added so far; the analysis is then empty again, ready
+    /// (with its allocations) for another block.
+    pub fn finish(&mut self) -> VariableUse {
+        self.read.clear();
+        self.set.clear();
+        std::mem::take(&mut self.result)
     }
 }
 

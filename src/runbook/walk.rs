@@ -6,7 +6,7 @@
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 use super::attrs::parse_pairs;
-use super::block::{build, RawBlock};
+use super::block::{build, RawBlock, Scratch};
 use super::classify::Neighbourhood;
 use super::diagnostic::{Code, Diagnostic};
 use super::fence::{check_closed, fence_and_info};
@@ -98,6 +98,7 @@ pub fn walk(source: Source) -> Runbook {
     let text = source.text();
     let body = &text[body_start..];
 
+    let mut scratch = Scratch::default();
     let mut slugger = Slugger::default();
     // `end` ends the walk: a heading called "End" gets `end-1`.
     slugger.reserve(END);
@@ -213,7 +214,7 @@ pub fn walk(source: Source) -> Runbook {
                     previous_is_command,
                     default_shell: front_matter.shell.as_deref().unwrap_or("bash"),
                 };
-                let mut block = build(raw, &source, around, &mut diagnostics);
+                let mut block = build(raw, &source, around, &mut scratch, &mut diagnostics);
                 if block.kind == BlockKind::Output {
                     block.output_of = previous_command.filter(|_| previous_is_command);
                 }
@@ -357,7 +358,7 @@ pub fn walk(source: Source) -> Runbook {
             previous_is_command: false,
             default_shell: "bash",
         };
-        let block = build(raw, &source, around, &mut diagnostics);
+        let block = build(raw, &source, around, &mut scratch, &mut diagnostics);
         sections[section].has_command |= block.kind == BlockKind::Command;
         sections[section].blocks.push(block);
     }
