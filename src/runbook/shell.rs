@@ -568,13 +568,6 @@ pub fn heredoc_delimiters(line: &str) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// True when `text` ends inside an open single or double quote (the command goes on).
-pub fn ends_in_open_quote(text: &str) -> bool {
-    let mut quotes = QuoteState::default();
-    quotes.feed(text);
-    quotes.is_open()
-}
-
 /// Follows single and double quotes through a command fed a line at a time, so that asking
 /// "is a quote still open?" after each line costs only that line.
 #[derive(Clone, Copy, Debug, Default)]
@@ -693,6 +686,12 @@ mod tests {
         );
         quotes.feed("\"");
         assert!(!quotes.is_open());
+    }
+
+    fn ends_in_open_quote(text: &str) -> bool {
+        let mut quotes = QuoteState::default();
+        quotes.feed(text);
+        quotes.is_open()
     }
 
     #[test]

@@ -29,14 +29,6 @@ impl Span {
     pub fn range(self) -> Range<usize> {
         self.start..self.end
     }
-
-    pub fn len(self) -> usize {
-        self.end - self.start
-    }
-
-    pub fn is_empty(self) -> bool {
-        self.start == self.end
-    }
 }
 
 impl From<Range<usize>> for Span {
@@ -157,10 +149,6 @@ impl Source {
     /// The text under `span`, or "" when the span does not lie on character boundaries.
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
-    }
-
-    pub fn line_count(&self) -> usize {
-        self.line_starts.len()
     }
 
     /// The 1-based line that holds `offset`.
@@ -303,6 +291,5 @@ mod tests {
         assert_eq!(source.line_text(2), "two");
         assert_eq!(source.line_text(3), "three");
         assert_eq!(source.line_text(4), "");
-        assert_eq!(source.line_count(), 3);
     }
 }

@@ -101,15 +101,6 @@ pub fn is_well_known(name: &str) -> bool {
 /// Commands whose arguments name variables they set.
 const DECLARERS: &[&str] = &["export", "declare", "local", "readonly", "typeset"];
 
-/// Analyses the commands of one block, in order, each with its scan.
-pub fn analyse<'a>(commands: impl IntoIterator<Item = (&'a str, &'a ShellScan)>) -> VariableUse {
-    let mut analysis = VariableAnalysis::default();
-    for (command, scanned) in commands {
-        analysis.add(command, scanned);
-    }
-    analysis.finish()
-}
-
 /// What a block's commands do with variables, built one command at a time.
 #[derive(Debug, Default)]
 pub struct VariableAnalysis {
@@ -336,8 +327,11 @@ mod tests {
     use crate::runbook::shell::scan;
 
     fn analyse_texts(commands: &[&str]) -> VariableUse {
-        let scans: Vec<ShellScan> = commands.iter().map(|command| scan(command)).collect();
-        analyse(commands.iter().copied().zip(scans.iter()))
+        let mut analysis = VariableAnalysis::default();
+        for command in commands {
+            analysis.add(command, &scan(command));
+        }
+        analysis.finish()
     }
 
     fn reads(commands: &[&str]) -> Vec<String> {
