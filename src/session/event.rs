@@ -1,0 +1,290 @@
+//! What can happen in a session. The journal stores these, the UI and `--auto` show them,
+//! and review, resume and drills fold them back into a `SessionState`.
+//!
+//! Events carry no secret: a secret value is replaced by `redact::MASK` before an event is
+//! made, and `secret: true` says so. Field names are part of the journal's format: renaming
+//! one breaks every recorded session.
+
+use serde::{Deserialize, Serialize};
+
+/// One event with its place in the session and the time it happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamped {
+    /// 1 for the first event of a session, then one more for each.
+    pub seq: u64,
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: u64,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// How a session was started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    Live,
+    Drill,
+    DryRun,
+}
+
+impl Mode {
+    pub fn label(self) -> &'static str {
+        match self {
+            Mode::Live => "LIVE",
+            Mode::Drill => "DRILL",
+            Mode::DryRun => "DRY-RUN",
+        }
+    }
+}
+
+/// What a session is about, recorded once at its start.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: String,
+    pub runbook: String,
+    pub title: String,
+    pub mode: Mode,
+    pub operator: String,
+    pub host: String,
+}
+
+/// Where a variable's value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValueSource {
+    /// `--param K=V` on the command line.
+    Flag,
+    /// Front-matter `env`.
+    FrontMatter,
+    /// A param's `default`.
+    Default,
+    /// Typed by the operator.
+    Prompt,
+    /// Taken from cairn's own environment.
+    Environment,
+    /// `capture=` or an UPPER_CASE block name.
+    Capture,
+    /// `export`, `unset` or `cd` in a block.
+    Shell,
+}
+
+/// A value as recorded: the text, or `redact::MASK` when it is a secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Value {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secret: bool,
+}
+
+/// How one run of a command (or a whole block) ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Succeeded by the block's `expect` / `expect_output` rules.
+    Ok,
+    Failed,
+    /// Ended by its `timeout`.
+    Timeout,
+    /// Interrupted by the operator (Ctrl-C) or by the end of the session.
+    Interrupted,
+    /// Could not be started at all (no such interpreter, an unanswered value…).
+    Error,
+    /// Not run: a drill skipped it, or it only runs on request.
+    Skipped,
+}
+
+impl Outcome {
+    pub fn is_ok(self) -> bool {
+        matches!(self, Outcome::Ok | Outcome::Skipped)
+    }
+}
+
+/// How a whole session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SessionOutcome {
+    /// The walk reached `end`.
+    Completed,
+    /// A block failed with nowhere to go.
+    Failed,
+    /// The walk stopped at something it could not answer (a decision, a confirmation, a
+    /// value) or the operator stopped it.
+    Stopped,
+    /// Ctrl-C, SIGTERM or SIGHUP.
+    Interrupted,
+}
+
+/// Which command: step id, block index within the step, command index within the block, and
+/// attempt (1 for the first run; `retry=` adds more).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CommandRef {
+    pub step: String,
+    pub block: usize,
+    pub command: usize,
+    pub attempt: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    SessionStarted(SessionInfo),
+    /// Variables set, changed or removed: by params, by a capture, or by the shell state a
+    /// block left behind (`export`, `unset`, `cd`). Only differences are recorded, never
+    /// the operator's whole environment.
+    VariablesChanged {
+        source: ValueSource,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        set: Vec<(String, Value)>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        unset: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cwd: Option<String>,
+    },
+    StepEntered {
+        step: String,
+    },
+    /// The operator confirmed a destructive or `confirm` step or block.
+    Confirmed {
+        step: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        block: Option<usize>,
+        /// What was typed, or `--yes`.
+        answer: String,
+    },
+    CommandStarted {
+        #[serde(flatten)]
+        at: CommandRef,
+        /// The command as run, placeholders substituted, secrets redacted.
+        text: String,
+        cwd: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
+    },
+    CommandFinished {
+        #[serde(flatten)]
+        at: CommandRef,
+        outcome: Outcome,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit: Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signal: Option<i32>,
+        duration_ms: u64,
+        output_bytes: u64,
+        /// Why it failed, in words, when the exit code does not say it all.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    BlockFinished {
+        step: String,
+        block: usize,
+        outcome: Outcome,
+        attempts: u32,
+    },
+    /// A block that was not run, and why.
+    BlockSkipped {
+        step: String,
+        block: usize,
+        reason: String,
+    },
+    CheckTicked {
+        step: String,
+        check: usize,
+    },
+    DecisionTaken {
+        step: String,
+        choice: usize,
+        to: String,
+    },
+    StepSkipped {
+        step: String,
+        reason: String,
+    },
+    StepFinished {
+        step: String,
+        outcome: Outcome,
+    },
+    NoteAdded {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
+        text: String,
+    },
+    SessionEnded {
+        outcome: SessionOutcome,
+    },
+}
+
+impl Event {
+    /// The step the event is about, if any.
+    pub fn step(&self) -> Option<&str> {
+        match self {
+            Event::StepEntered { step }
+            | Event::Confirmed { step, .. }
+            | Event::BlockFinished { step, .. }
+            | Event::BlockSkipped { step, .. }
+            | Event::CheckTicked { step, .. }
+            | Event::DecisionTaken { step, .. }
+            | Event::StepSkipped { step, .. }
+            | Event::StepFinished { step, .. } => Some(step),
+            Event::CommandStarted { at, .. } | Event::CommandFinished { at, .. } => Some(&at.step),
+            Event::NoteAdded { step, .. } => step.as_deref(),
+            Event::SessionStarted(_)
+            | Event::VariablesChanged { .. }
+            | Event::SessionEnded { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_serialize_flat_with_a_type_tag() {
+        let event = Stamped {
+            seq: 3,
+            at_ms: 1_700_000_000_000,
+            event: Event::CommandFinished {
+                at: CommandRef {
+                    step: "check-lag".into(),
+                    block: 0,
+                    command: 1,
+                    attempt: 2,
+                },
+                outcome: Outcome::Timeout,
+                exit: None,
+                signal: Some(15),
+                duration_ms: 1200,
+                output_bytes: 10,
+                reason: None,
+            },
+        };
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(
+            json,
+            r#"{"seq":3,"at_ms":1700000000000,"type":"command_finished","step":"check-lag","block":0,"command":1,"attempt":2,"outcome":"timeout","signal":15,"duration_ms":1200,"output_bytes":10}"#
+        );
+        let back: Stamped = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, event);
+    }
+
+    #[test]
+    fn a_secret_value_records_only_the_flag() {
+        let event = Event::VariablesChanged {
+            source: ValueSource::Prompt,
+            set: vec![(
+                "API_TOKEN".into(),
+                Value {
+                    text: "[redacted]".into(),
+                    secret: true,
+                },
+            )],
+            unset: vec![],
+            cwd: None,
+        };
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"variables_changed","source":"prompt","set":[["API_TOKEN",{"text":"[redacted]","secret":true}]]}"#
+        );
+    }
+}
