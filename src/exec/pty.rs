@@ -1,0 +1,115 @@
+//! Launching a job in a pseudo-terminal (portable-pty): the program is the leader of a new
+//! session and process group with the terminal as its controlling tty, so `isatty`, colours,
+//! `sudo` and `ssh` password prompts and job control all behave as in a real terminal.
+
+use std::os::unix::process::ExitStatusExt;
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+
+use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+
+use super::output::{pump, Sink};
+use super::{ExecError, Exit, Group, Job, Parts};
+
+pub(super) fn spawn(
+    job: &Job,
+    argv: &[String],
+    cols: u16,
+    rows: u16,
+    sink: &Arc<Mutex<Sink>>,
+) -> Result<Parts, ExecError> {
+    let program = argv.first().cloned().unwrap_or_default();
+    let spawn_error = |message: String| ExecError::Spawn {
+        program: program.clone(),
+        message,
+    };
+    let size = PtySize {
+        rows: rows.max(2),
+        cols: cols.max(10),
+        pixel_width: 0,
+        pixel_height: 0,
+    };
+    let pair = native_pty_system()
+        .openpty(size)
+        .map_err(|error| spawn_error(format!("no pseudo-terminal: {error}")))?;
+    let mut command = CommandBuilder::new(&program);
+    command.args(&argv[1..]);
+    command.env_clear();
+    for (name, value) in &job.env {
+        command.env(name, value);
+    }
+    if !job.env.iter().any(|(name, _)| name == "TERM") {
+        command.env("TERM", "xterm-256color");
+    }
+    command.cwd(&job.cwd);
+    let child = pair
+        .slave
+        .spawn_command(command)
+        .map_err(|error| spawn_error(error.to_string()))?;
+    // The terminal must end when the job's processes close their side: keeping the slave
+    // open here would keep the reader waiting forever.
+    drop(pair.slave);
+    let pid = child.process_id().unwrap_or(0);
+    let reader = pair
+        .master
+        .try_clone_reader()
+        .map_err(|error| spawn_error(error.to_string()))?;
+    let input = pair.master.take_writer().ok();
+    let master = Mutex::new(pair.master);
+    let resize = Box::new(move |cols: u16, rows: u16| {
+        if let Ok(master) = master.lock() {
+            let _ = master.resize(PtySize {
+                rows: rows.max(2),
+                cols: cols.max(10),
+                pixel_width: 0,
+                pixel_height: 0,
+            });
+        }
+    });
+    let sink = Arc::clone(sink);
+    let reader = thread::Builder::new()
+        .name("cairn-pty-out".into())
+        .spawn(move || {
+            pump(reader, &sink, None);
+            None
+        })
+        .map_err(|error| spawn_error(error.to_string()))?;
+    let (exited_tx, exited) = mpsc::channel();
+    // portable-pty's own status keeps a signal's description only; the child is a std
+    // process underneath, whose status keeps the number.
+    let mut child = child;
+    if child
+        .as_any()
+        .downcast_ref::<std::process::Child>()
+        .is_none()
+    {
+        return Err(spawn_error("unexpected kind of child process".into()));
+    }
+    thread::Builder::new()
+        .name("cairn-pty-wait".into())
+        .spawn(move || {
+            let status = child
+                .as_any_mut()
+                .downcast_mut::<std::process::Child>()
+                .map(std::process::Child::wait);
+            let exit = match status {
+                Some(Ok(status)) => Exit {
+                    code: status.code(),
+                    signal: status.signal(),
+                },
+                _ => Exit {
+                    code: None,
+                    signal: None,
+                },
+            };
+            let _ = exited_tx.send(exit);
+        })
+        .map_err(|error| spawn_error(error.to_string()))?;
+    Ok(Parts {
+        group: Group(pid),
+        input,
+        resize: Some(resize),
+        exited,
+        readers: vec![reader],
+    })
+}
