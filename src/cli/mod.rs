@@ -1,9 +1,11 @@
 //! The command line: parses arguments with clap, runs the subcommand, and maps the outcome to
 //! the exit codes of DESIGN.md (0 success, 1 runbook errors or a failed step, 2 usage errors).
 
+mod auto;
 mod check;
 mod files;
 mod outline;
+mod run;
 mod show;
 
 use std::ffi::OsString;
@@ -14,6 +16,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -34,6 +37,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Print the parsed step graph of one runbook, as an outline or as JSON.
     Show(show::ShowArgs),
+    /// Walk a runbook: run its steps in order, asking what it needs (`cairn RUNBOOK` also works).
+    Run(run::RunArgs),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -54,7 +59,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::try_parse_from(with_default_command(args)) {
         Ok(cli) => cli,
         Err(error) => {
             // Help and --version print to stdout and succeed; real usage errors exit 2.
@@ -69,7 +74,49 @@ where
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Show(args) => show::run(&args),
+        Command::Run(args) => run::run(&args),
     }
+}
+
+/// `cairn RUNBOOK ...` means `cairn run RUNBOOK ...`: a first argument that is no
+/// subcommand and reads as a path (a `.md` name, a `/`, or an existing file) is a runbook.
+/// Anything else stays a (mistyped) subcommand, so `cairn frob` says so.
+fn with_default_command<I, T>(args: I) -> Vec<OsString>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let mut args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if let Some(first) = args.get(1).and_then(|arg| arg.to_str()) {
+        let is_command = Cli::command_names().any(|name| name == first);
+        let is_path = first.ends_with(".md")
+            || first.ends_with(".markdown")
+            || first.contains('/')
+            || std::path::Path::new(first).is_file();
+        if !is_command && !first.starts_with('-') && is_path {
+            args.insert(1, OsString::from("run"));
+        }
+    }
+    args
+}
+
+impl Cli {
+    fn command_names() -> impl Iterator<Item = String> {
+        use clap::CommandFactory;
+        let command = Cli::command();
+        let names: Vec<String> = command
+            .get_subcommands()
+            .map(|sub| sub.get_name().to_string())
+            .chain(["help".to_string()])
+            .collect();
+        names.into_iter()
+    }
+}
+
+/// Colour on stderr only for a terminal, and never when NO_COLOR is set.
+pub(crate) fn stderr_color() -> bool {
+    std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 
 /// Colour on stdout only for a terminal, and never when NO_COLOR is set.

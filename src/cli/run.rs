@@ -1,0 +1,211 @@
+//! `cairn run RUNBOOK`: walks a runbook. Until the terminal UI exists, and always with
+//! `--auto` or when stdout is not a terminal, it runs headless: the `--auto` operator prints
+//! the walk, and anything it would have to ask stops the run with a message naming the flag
+//! that answers it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::auto::AutoOperator;
+use super::{print_error, stdout_color, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
+use crate::engine::{start_dir, Answers, Engine, Environment, Settings, Stop};
+use crate::exec::Interrupt;
+use crate::runbook::{load, Runbook, Severity};
+use crate::session::Mode;
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The runbook file.
+    #[arg(value_name = "RUNBOOK")]
+    pub path: PathBuf,
+    /// Run without the UI, printing each step, command and output.
+    #[arg(long)]
+    pub auto: bool,
+    /// Print what would run, with variables resolved; run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Answer every confirmation (destructive commands included) with yes.
+    #[arg(long)]
+    pub yes: bool,
+    /// A value for a param, a variable or a placeholder: `--param DB_HOST=db-2`,
+    /// `--param 'pod name=web-1'`.
+    #[arg(long = "param", value_name = "K=V", value_parser = parse_pair)]
+    pub params: Vec<(String, String)>,
+    /// The choice to take at a step's decision, counted from 1: `--choose check-lag=2`.
+    #[arg(long = "choose", value_name = "STEP=N", value_parser = parse_choice)]
+    pub choices: Vec<(String, usize)>,
+    /// Record nothing in the journal.
+    #[arg(long)]
+    pub no_journal: bool,
+}
+
+fn parse_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("`{text}` is not K=V; write it as NAME=value")),
+    }
+}
+
+fn parse_choice(text: &str) -> Result<(String, usize), String> {
+    let (step, number) = parse_pair(text)?;
+    match number.trim().parse::<usize>() {
+        Ok(number) if number >= 1 => Ok((step, number)),
+        _ => Err(format!(
+            "`{number}` is not a choice number; count choices from 1"
+        )),
+    }
+}
+
+pub fn run(args: &RunArgs) -> i32 {
+    let runbook = match load(&args.path) {
+        Ok(runbook) => runbook,
+        Err(error) => {
+            print_error(&error);
+            return EXIT_FAILED;
+        }
+    };
+    if runbook.has_errors() && !args.dry_run {
+        let color = super::stderr_color();
+        for diagnostic in runbook
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+        {
+            eprint!("{}", diagnostic.render(&runbook.source, color));
+        }
+        eprintln!(
+            "error: {} has errors and cannot be run; fix them (see `cairn check {}`), or look with --dry-run",
+            runbook.path, runbook.path
+        );
+        return EXIT_FAILED;
+    }
+    let work_dir = match tempfile::Builder::new().prefix("cairn-").tempdir() {
+        Ok(dir) => dir,
+        Err(error) => {
+            print_error(&format!("could not create a working directory: {error}"));
+            return EXIT_FAILED;
+        }
+    };
+    let interrupt = Interrupt::new();
+    for signal in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        // Ctrl-C goes to the running command (the engine forwards it), not to cairn.
+        if let Err(error) = signal_hook::flag::register(signal, interrupt.flag()) {
+            print_error(&format!("could not handle signal {signal}: {error}"));
+        }
+    }
+    let settings = settings(&runbook, args, work_dir.path().to_path_buf());
+    let answers = Answers {
+        params: args.params.iter().cloned().collect(),
+        choices: args.choices.iter().cloned().collect(),
+        yes: args.yes,
+    };
+    let env = Environment::new(std::env::vars(), start_dir(&runbook));
+    let mut engine = Engine::new(&runbook, settings, answers, env, interrupt);
+    let mut operator = AutoOperator::new(&runbook, stdout_color());
+    match engine.walk(&mut operator) {
+        Ok(()) => EXIT_OK,
+        Err(stop) => report(&runbook, &stop),
+    }
+}
+
+fn settings(runbook: &Runbook, args: &RunArgs, work_dir: PathBuf) -> Settings {
+    let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
+    Settings {
+        mode: if args.dry_run {
+            Mode::DryRun
+        } else {
+            Mode::Live
+        },
+        session_id: session_id(runbook),
+        operator: operator_name(),
+        host: nix::unistd::gethostname()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        work_dir,
+        cols,
+        rows,
+        grace: Duration::from_secs(3),
+        ssh_command: std::env::var("CAIRN_SSH_COMMAND").unwrap_or_else(|_| "ssh".into()),
+    }
+}
+
+/// Eight hex digits from the time, the process id and the runbook: unique enough to tell
+/// sessions apart, short enough to type.
+fn session_id(runbook: &Runbook) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write(runbook.path.as_bytes());
+    hasher.write_u32(std::process::id());
+    if let Ok(since) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(since.as_nanos());
+    }
+    format!("{:08x}", hasher.finish() as u32)
+}
+
+fn operator_name() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+        .or_else(|| {
+            nix::unistd::User::from_uid(nix::unistd::getuid())
+                .ok()
+                .flatten()
+                .map(|user| user.name)
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Says why the walk stopped and what to do; returns the exit code.
+fn report(runbook: &Runbook, stop: &Stop) -> i32 {
+    match stop {
+        Stop::Failed { step, at } => {
+            eprintln!("error: step '{step}' failed ({at})");
+            eprintln!("  help: fix the cause and run again, or give the block an `on_fail=` step to go to");
+            EXIT_FAILED
+        }
+        Stop::Unanswered(ask) => {
+            let name = ask.name.trim_start_matches('<').trim_end_matches('>');
+            eprintln!("error: {} has no value ({})", ask.name, ask.used_at);
+            if let Some(prompt) = &ask.prompt {
+                eprintln!("  it asks: {prompt}");
+            }
+            if !ask.choices.is_empty() {
+                eprintln!("  choices: {}", ask.choices.join(", "));
+            }
+            eprintln!("  help: pass --param '{name}=VALUE'");
+            EXIT_USAGE
+        }
+        Stop::Unconfirmed(confirmation) => {
+            eprintln!(
+                "error: step '{}' needs a typed confirmation ({}): {}",
+                confirmation.step, confirmation.at, confirmation.reason
+            );
+            eprintln!("  help: read the command, then pass --yes to confirm it");
+            EXIT_USAGE
+        }
+        Stop::Undecided { step, at, choices } => {
+            eprintln!("error: step '{step}' asks for a decision ({at}):");
+            for (index, choice) in choices.iter().enumerate() {
+                eprintln!("  {}. {choice}", index + 1);
+            }
+            eprintln!("  help: pass --choose {step}=N");
+            EXIT_USAGE
+        }
+        Stop::BadValue { name, message } => {
+            eprintln!("error: the value given for {name} cannot be used: {message}");
+            EXIT_USAGE
+        }
+        Stop::Interrupted => {
+            eprintln!("interrupted: the walk of {} stopped", runbook.path);
+            EXIT_INTERRUPTED
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! The engine walks a runbook: it asks the session core where to go, gets the values a
+//! block needs, runs the block through `exec`, and turns everything that happens into
+//! events. `--auto`, and later the UI and drills, drive the same engine; they differ only in
+//! the `Operator` that answers its questions and shows its events.
+
+mod environment;
+mod expect;
+mod operator;
+mod run_block;
+mod values;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use environment::Environment;
+pub use operator::{Ask, Confirmation, Operator};
+
+use crate::exec::{Interrupt, Running};
+use crate::runbook::{Runbook, Step};
+use crate::session::cursor::{self, Next, Route};
+use crate::session::{
+    CommandRef, Event, Mode, Outcome, SessionInfo, SessionOutcome, SessionState, Stamped,
+    ValueSource,
+};
+
+/// What the command line (or a test file) answers in advance.
+#[derive(Clone, Debug, Default)]
+pub struct Answers {
+    /// `--param K=V`: variables and placeholders (`--param 'pod name=web-1'`).
+    pub params: BTreeMap<String, String>,
+    /// `--choose STEP=N`: the 1-based choice to take at a step's decision.
+    pub choices: BTreeMap<String, usize>,
+    /// `--yes`: every confirmation is answered.
+    pub yes: bool,
+}
+
+/// How the engine is set up for one session.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub mode: Mode,
+    pub session_id: String,
+    pub operator: String,
+    pub host: String,
+    /// Where job files (scripts, output spools) go.
+    pub work_dir: PathBuf,
+    /// Terminal size for commands.
+    pub cols: u16,
+    pub rows: u16,
+    /// Between SIGTERM and SIGKILL when a command is ended.
+    pub grace: Duration,
+    /// `ssh` and its options, for `host=`.
+    pub ssh_command: String,
+}
+
+/// Why a walk stopped before the end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// A block failed and has no `on_fail`.
+    Failed {
+        step: String,
+        at: String,
+    },
+    /// A value nobody gave.
+    Unanswered(Box<Ask>),
+    /// A confirmation nobody gave.
+    Unconfirmed(Box<Confirmation>),
+    /// A decision nobody took.
+    Undecided {
+        step: String,
+        at: String,
+        choices: Vec<String>,
+    },
+    /// A value that cannot go into the command as it is.
+    BadValue {
+        name: String,
+        message: String,
+    },
+    Interrupted,
+}
+
+pub struct Engine<'r> {
+    runbook: &'r Runbook,
+    settings: Settings,
+    answers: Answers,
+    pub state: SessionState,
+    env: Environment,
+    /// Values of `<placeholders>`, by name.
+    placeholders: BTreeMap<String, String>,
+    interrupt: Interrupt,
+    background: Vec<(CommandRef, Running)>,
+    seq: u64,
+    jobs: u64,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
+/// The directory a session starts in: front matter `cwd` (relative to the runbook), or
+/// the runbook's own directory, as Runme does.
+pub fn start_dir(runbook: &Runbook) -> PathBuf {
+    let base = Path::new(&runbook.path)
+        .parent()
+        .map(Path::to_path_buf)
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let dir = match &runbook.front_matter.cwd {
+        Some(cwd) => base.join(cwd),
+        None => base,
+    };
+    std::path::absolute(&dir).unwrap_or(dir)
+}
+
+impl<'r> Engine<'r> {
+    pub fn new(
+        runbook: &'r Runbook,
+        settings: Settings,
+        answers: Answers,
+        env: Environment,
+        interrupt: Interrupt,
+    ) -> Engine<'r> {
+        Engine {
+            runbook,
+            settings,
+            answers,
+            state: SessionState::default(),
+            env,
+            placeholders: BTreeMap::new(),
+            interrupt,
+            background: Vec::new(),
+            seq: 0,
+            jobs: 0,
+        }
+    }
+
+    fn emit(&mut self, operator: &mut dyn Operator, event: Event) {
+        self.seq += 1;
+        let stamped = Stamped {
+            seq: self.seq,
+            at_ms: now_ms(),
+            event,
+        };
+        self.state.apply(&stamped);
+        operator.event(&stamped);
+    }
+
+    fn emit_some(&mut self, operator: &mut dyn Operator, event: Option<Event>) {
+        if let Some(event) = event {
+            self.emit(operator, event);
+        }
+    }
+
+    /// Walks the runbook from its first step to the end, or to where it must stop.
+    pub fn walk(&mut self, operator: &mut dyn Operator) -> Result<(), Stop> {
+        let info = SessionInfo {
+            id: self.settings.session_id.clone(),
+            runbook: self.runbook.path.clone(),
+            title: self.runbook.title.clone(),
+            mode: self.settings.mode,
+            operator: self.settings.operator.clone(),
+            host: self.settings.host.clone(),
+        };
+        self.emit(operator, Event::SessionStarted(info));
+        self.env.adopt_inherited_secrets();
+        for param in &self.runbook.params {
+            if param.secret {
+                self.env.mark_secret(&param.name);
+            }
+        }
+        let front_env = self.runbook.front_matter.env.clone();
+        let event = self.env.set(ValueSource::FrontMatter, front_env);
+        self.emit_some(operator, event);
+        let result = self.walk_from(cursor::first(self.runbook), operator);
+        self.stop_background(operator);
+        let outcome = match &result {
+            Ok(()) => SessionOutcome::Completed,
+            Err(Stop::Failed { .. }) => SessionOutcome::Failed,
+            Err(Stop::Interrupted) => SessionOutcome::Interrupted,
+            Err(_) => SessionOutcome::Stopped,
+        };
+        self.emit(operator, Event::SessionEnded { outcome });
+        result
+    }
+
+    fn walk_from(&mut self, mut next: Next<'r>, operator: &mut dyn Operator) -> Result<(), Stop> {
+        loop {
+            if self.interrupt.take() {
+                return Err(Stop::Interrupted);
+            }
+            next = match next {
+                Next::End => return Ok(()),
+                Next::Decide(_) => unreachable_decision(),
+                Next::Step(step) => self.walk_step(step, operator)?,
+            };
+        }
+    }
+
+    /// Runs one step; returns where the walk goes from it.
+    fn walk_step(&mut self, step: &'r Step, operator: &mut dyn Operator) -> Result<Next<'r>, Stop> {
+        self.emit(
+            operator,
+            Event::StepEntered {
+                step: step.id.clone(),
+            },
+        );
+        if let Some(confirmation) = self.step_confirmation(step) {
+            self.confirm(confirmation, operator)?;
+        }
+        for (index, block) in step.blocks.iter().enumerate() {
+            if let Some(reason) = cursor::not_runnable(block) {
+                if block.kind == crate::runbook::BlockKind::Command {
+                    self.emit(
+                        operator,
+                        Event::BlockSkipped {
+                            step: step.id.clone(),
+                            block: index,
+                            reason: reason.into(),
+                        },
+                    );
+                }
+                continue;
+            }
+            let ok = self.run_block(step, index, operator)?;
+            match cursor::after_block(self.runbook, step, index, ok) {
+                Route::Continue => {}
+                Route::Goto(next) => {
+                    let outcome = if ok { Outcome::Ok } else { Outcome::Failed };
+                    self.finish_step(step, outcome, operator);
+                    return self.resolve(step, next, operator);
+                }
+                Route::Stop => {
+                    self.finish_step(step, Outcome::Failed, operator);
+                    return Err(Stop::Failed {
+                        step: step.id.clone(),
+                        at: self.at(step.line, 1),
+                    });
+                }
+            }
+        }
+        self.finish_step(step, Outcome::Ok, operator);
+        let next = cursor::after_step(self.runbook, step);
+        self.resolve(step, next, operator)
+    }
+
+    fn finish_step(&mut self, step: &Step, outcome: Outcome, operator: &mut dyn Operator) {
+        self.emit(
+            operator,
+            Event::StepFinished {
+                step: step.id.clone(),
+                outcome,
+            },
+        );
+    }
+
+    /// Turns a decision into the step it leads to, asking the operator.
+    fn resolve(
+        &mut self,
+        step: &Step,
+        next: Next<'r>,
+        operator: &mut dyn Operator,
+    ) -> Result<Next<'r>, Stop> {
+        let Next::Decide(decision) = next else {
+            return Ok(next);
+        };
+        let given = self
+            .answers
+            .choices
+            .get(&step.id)
+            .and_then(|n| n.checked_sub(1));
+        let chosen = given.or_else(|| operator.choose(step, decision));
+        let taken =
+            chosen.and_then(|index| Some((index, cursor::choose(self.runbook, decision, index)?)));
+        let Some((index, target)) = taken else {
+            return Err(Stop::Undecided {
+                step: step.id.clone(),
+                at: self.at(decision.line, 1),
+                choices: decision
+                    .choices
+                    .iter()
+                    .map(|choice| choice.label.clone())
+                    .collect(),
+            });
+        };
+        let to = match target {
+            Next::Step(next) => next.id.clone(),
+            _ => crate::runbook::END.to_string(),
+        };
+        self.emit(
+            operator,
+            Event::DecisionTaken {
+                step: step.id.clone(),
+                choice: index,
+                to,
+            },
+        );
+        Ok(target)
+    }
+
+    /// `file:line:col` in the runbook.
+    fn at(&self, line: usize, col: usize) -> String {
+        format!("{}:{line}:{col}", self.runbook.path)
+    }
+
+    fn step_confirmation(&self, step: &Step) -> Option<Confirmation> {
+        let confirm = step.options.confirm.as_ref()?;
+        Some(Confirmation {
+            step: step.id.clone(),
+            block: None,
+            reason: match confirm {
+                crate::runbook::options::Confirm::Message(message) => message.clone(),
+                crate::runbook::options::Confirm::Yes => {
+                    format!("step '{}' asks for confirmation", step.title)
+                }
+            },
+            at: self.at(step.line, 1),
+        })
+    }
+
+    /// Asks for a typed confirmation (a dry run asks for none: it runs nothing).
+    fn confirm(
+        &mut self,
+        confirmation: Confirmation,
+        operator: &mut dyn Operator,
+    ) -> Result<(), Stop> {
+        if self.settings.mode == Mode::DryRun {
+            return Ok(());
+        }
+        let answer = if self.answers.yes {
+            Some("--yes".to_string())
+        } else {
+            operator.confirm(&confirmation)
+        };
+        let Some(answer) = answer else {
+            return Err(Stop::Unconfirmed(Box::new(confirmation)));
+        };
+        self.emit(
+            operator,
+            Event::Confirmed {
+                step: confirmation.step.clone(),
+                block: confirmation.block,
+                answer,
+            },
+        );
+        Ok(())
+    }
+
+    fn stop_background(&mut self, operator: &mut dyn Operator) {
+        for (at, running) in std::mem::take(&mut self.background) {
+            let finished = running.stop();
+            self.emit(
+                operator,
+                Event::CommandFinished {
+                    at,
+                    // Ended as planned: a background block lives as long as its session.
+                    outcome: Outcome::Ok,
+                    exit: finished.exit.code,
+                    signal: finished.exit.signal,
+                    duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
+                    output_bytes: finished.output_bytes,
+                    reason: Some("ended with the session".into()),
+                },
+            );
+        }
+    }
+}
+
+/// `walk_step` resolves decisions before returning, so the loop never sees one.
+fn unreachable_decision() -> Next<'static> {
+    Next::End
+}

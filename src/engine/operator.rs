@@ -1,0 +1,44 @@
+//! The person (or the flags standing in for one) the engine asks and tells: values it
+//! lacks, confirmations, decisions; and everything that happens, as it happens.
+
+use crate::runbook::{Decision, Step};
+use crate::session::Stamped;
+
+/// A value the walk needs before a block can run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ask {
+    /// A variable name (`DB_HOST`) or a placeholder in brackets (`<pod name>`).
+    pub name: String,
+    pub prompt: Option<String>,
+    pub default: Option<String>,
+    pub choices: Vec<String>,
+    pub secret: bool,
+    /// Where it is used: `file:line:col`.
+    pub used_at: String,
+}
+
+/// A typed confirmation the walk needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confirmation {
+    pub step: String,
+    pub block: Option<usize>,
+    /// Why: the `confirm="…"` message, or what makes the command destructive.
+    pub reason: String,
+    /// `file:line:col` of the block or step.
+    pub at: String,
+}
+
+pub trait Operator {
+    /// The value of `ask`, or `None` when there is no answer.
+    fn value(&mut self, ask: &Ask) -> Option<String>;
+    /// What the operator typed to confirm, or `None` to refuse.
+    fn confirm(&mut self, confirmation: &Confirmation) -> Option<String>;
+    /// The index of the choice taken, or `None`.
+    fn choose(&mut self, step: &Step, decision: &Decision) -> Option<usize>;
+    /// An event has happened (and, once a journal exists, is durable).
+    fn event(&mut self, event: &Stamped);
+    /// Output of the running command, redacted.
+    fn output(&mut self, chunk: &[u8]);
+    /// What a dry run would do for one command.
+    fn would_run(&mut self, command: &str, interpreter: &str, values: &[(String, String)]);
+}

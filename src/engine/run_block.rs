@@ -1,0 +1,458 @@
+//! Running one block: its confirmation, its values, its commands in order (a console
+//! transcript's commands one by one, stopping at the first failure), its retries, its
+//! capture, and the shell state it leaves for the next block.
+
+use std::path::PathBuf;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::exec::{self, Finished, Job, Place, Terminal};
+use crate::runbook::options::Confirm;
+use crate::runbook::{Block, Step};
+use crate::session::quote::{occurrences, substitute};
+use crate::session::redact::MASK;
+use crate::session::{CommandRef, Event, Mode, Outcome, ValueSource};
+
+use super::expect::{judge, output_matches};
+use super::values::placeholder_is_secret;
+use super::{Confirmation, Engine, Operator, Stop};
+
+/// A command as it runs and as it is recorded and shown.
+struct Rendered {
+    run: String,
+    /// Redacted.
+    shown: String,
+}
+
+/// The most of a command's stdout `capture=` keeps.
+const CAPTURE_LIMIT: usize = 1024 * 1024;
+/// Between tries of a `retry=` block when `retry_delay` is not given.
+const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
+
+impl<'r> Engine<'r> {
+    /// Runs block `index` of `step`; returns whether it succeeded.
+    pub(super) fn run_block(
+        &mut self,
+        step: &'r Step,
+        index: usize,
+        operator: &mut dyn Operator,
+    ) -> Result<bool, Stop> {
+        let block = &step.blocks[index];
+        if let Some(confirmation) = self.block_confirmation(step, index, block) {
+            self.confirm(confirmation, operator)?;
+        }
+        self.gather_values(block, operator)?;
+        let commands = self.render(block)?;
+        let interpreter = block.interpreter.clone().unwrap_or_else(|| "bash".into());
+        if self.settings.mode == Mode::DryRun {
+            for command in &commands {
+                let values = self.values_shown(block);
+                operator.would_run(&command.shown, &interpreter, &values);
+            }
+            self.emit(
+                operator,
+                Event::BlockSkipped {
+                    step: step.id.clone(),
+                    block: index,
+                    reason: "dry run".into(),
+                },
+            );
+            return Ok(true);
+        }
+        if block.options.background {
+            return Ok(self.start_background(step, index, &commands, &interpreter, operator));
+        }
+        let tries = block.options.retry.unwrap_or(0).saturating_add(1);
+        let mut outcome = Outcome::Error;
+        let mut attempt = 0;
+        while attempt < tries {
+            attempt += 1;
+            outcome = self.attempt(step, index, &commands, &interpreter, attempt, operator);
+            if outcome == Outcome::Ok || outcome == Outcome::Interrupted || attempt == tries {
+                break;
+            }
+            let delay = block.options.retry_delay.unwrap_or(DEFAULT_RETRY_DELAY);
+            if self.pause(delay) {
+                outcome = Outcome::Interrupted;
+                break;
+            }
+        }
+        self.emit(
+            operator,
+            Event::BlockFinished {
+                step: step.id.clone(),
+                block: index,
+                outcome,
+                attempts: attempt,
+            },
+        );
+        if outcome == Outcome::Interrupted {
+            return Err(Stop::Interrupted);
+        }
+        Ok(outcome == Outcome::Ok)
+    }
+
+    /// Waits `delay` unless interrupted first (true when interrupted).
+    fn pause(&self, delay: Duration) -> bool {
+        let until = Instant::now() + delay;
+        while Instant::now() < until {
+            if self.interrupt.take() {
+                return true;
+            }
+            thread::sleep(
+                Duration::from_millis(20).min(until.saturating_duration_since(Instant::now())),
+            );
+        }
+        false
+    }
+
+    /// A block needs its own confirmation when it asks for one, or when it is destructive
+    /// in a step that did not already ask.
+    fn block_confirmation(&self, step: &Step, index: usize, block: &Block) -> Option<Confirmation> {
+        let reason = match (&block.options.confirm, &block.destructive) {
+            (Some(Confirm::Message(message)), _) => message.clone(),
+            (Some(Confirm::Yes), Some(why)) => format!("destructive: {why}"),
+            (Some(Confirm::Yes), None) => "this block asks for confirmation".into(),
+            (None, _) if step.options.confirm.is_some() => return None,
+            (None, Some(why)) => format!("destructive: {why}"),
+            (None, None) if block.options.danger => "marked `danger`".into(),
+            (None, None) => return None,
+        };
+        Some(Confirmation {
+            step: step.id.clone(),
+            block: Some(index),
+            reason,
+            at: self.at(block.line, block.col),
+        })
+    }
+
+    /// The commands with their placeholders replaced by quoted values.
+    fn render(&self, block: &Block) -> Result<Vec<Rendered>, Stop> {
+        let mut rendered = Vec::with_capacity(block.commands.len());
+        for (index, command) in block.commands.iter().enumerate() {
+            let known: Vec<&str> = block
+                .placeholders
+                .iter()
+                .filter(|placeholder| placeholder.command == index)
+                .map(|placeholder| placeholder.name.as_str())
+                .collect();
+            let run = if known.is_empty() {
+                command.clone()
+            } else {
+                let found = occurrences(command, &known);
+                substitute(command, &found, |name| self.placeholders.get(name).cloned()).map_err(
+                    |(name, error)| Stop::BadValue {
+                        name: format!("<{name}>"),
+                        message: error.to_string(),
+                    },
+                )?
+            };
+            // A quoted secret no longer reads as the secret (`'pa'\''ss'`), so redaction
+            // could miss it: such a command is recorded as written, with its `<placeholder>`.
+            let secret = known.iter().any(|name| placeholder_is_secret(name));
+            let shown = self
+                .env
+                .secrets()
+                .redact_str(if secret { command } else { &run });
+            rendered.push(Rendered { run, shown });
+        }
+        Ok(rendered)
+    }
+
+    /// The variables a block reads, as a dry run shows them (secrets masked).
+    fn values_shown(&self, block: &Block) -> Vec<(String, String)> {
+        let mut shown = Vec::new();
+        for name in &block.variables {
+            let value = match self.env.get(name) {
+                Some(value)
+                    if crate::runbook::variables::is_secret_name(name)
+                        || self.is_secret_value(value) =>
+                {
+                    MASK.to_string()
+                }
+                Some(value) => value.to_string(),
+                None => "(not set)".to_string(),
+            };
+            shown.push((format!("${name}"), value));
+        }
+        for placeholder in &block.placeholders {
+            let value = self.placeholders.get(&placeholder.name).map_or_else(
+                || "(not given)".to_string(),
+                |value| self.env.secrets().redact_str(value),
+            );
+            shown.push((format!("<{}>", placeholder.name), value));
+        }
+        shown.dedup();
+        shown
+    }
+
+    fn is_secret_value(&self, value: &str) -> bool {
+        self.env.secrets().redact_str(value) != value
+    }
+
+    fn job(
+        &mut self,
+        step: &Step,
+        block: &Block,
+        command_index: usize,
+        script: &str,
+        interpreter: &str,
+    ) -> Job {
+        self.jobs += 1;
+        let host = block
+            .options
+            .host
+            .clone()
+            .or_else(|| block.command_hosts.get(command_index).cloned().flatten());
+        let place = match host {
+            Some(destination) => Place::Remote {
+                ssh_command: self.settings.ssh_command.clone(),
+                destination,
+                exports: block
+                    .variables
+                    .iter()
+                    .filter_map(|name| Some((name.clone(), self.env.get(name)?.to_string())))
+                    .collect(),
+            },
+            None => Place::Here,
+        };
+        let cwd = match &block.options.cwd {
+            Some(dir) => super::start_dir(self.runbook).join(dir),
+            None => self.env.cwd.clone(),
+        };
+        let capture = block.options.capture.is_some();
+        Job {
+            script: script.to_string(),
+            interpreter: interpreter.to_string(),
+            place,
+            env: self.env.vars(),
+            cwd,
+            terminal: if capture {
+                Terminal::Pipes
+            } else {
+                Terminal::Pty {
+                    cols: self.settings.cols,
+                    rows: self.settings.rows,
+                }
+            },
+            timeout: block.options.timeout.or(step.options.timeout),
+            grace: self.settings.grace,
+            dir: self.settings.work_dir.clone(),
+            name: format!("{:06}", self.jobs),
+            secrets: self.env.secrets().clone(),
+            streamed: true,
+            capture: capture.then_some(CAPTURE_LIMIT),
+        }
+    }
+
+    /// One try at a block: its commands in order, stopping at the first that fails.
+    fn attempt(
+        &mut self,
+        step: &Step,
+        index: usize,
+        commands: &[Rendered],
+        interpreter: &str,
+        attempt: u32,
+        operator: &mut dyn Operator,
+    ) -> Outcome {
+        let block = &step.blocks[index];
+        let mut spools: Vec<PathBuf> = Vec::new();
+        for (command_index, command) in commands.iter().enumerate() {
+            let job = self.job(step, block, command_index, &command.run, interpreter);
+            let at = CommandRef {
+                step: step.id.clone(),
+                block: index,
+                command: command_index,
+                attempt,
+            };
+            self.emit(
+                operator,
+                Event::CommandStarted {
+                    at: at.clone(),
+                    text: command.shown.clone(),
+                    cwd: self.env.secrets().redact_str(&job.cwd.to_string_lossy()),
+                    host: match &job.place {
+                        Place::Remote { destination, .. } => Some(destination.clone()),
+                        Place::Here => None,
+                    },
+                },
+            );
+            spools.push(job.spool_path());
+            let finished = match self.execute(&job, operator) {
+                Ok(finished) => finished,
+                Err(error) => {
+                    self.emit(
+                        operator,
+                        Event::CommandFinished {
+                            at,
+                            outcome: Outcome::Error,
+                            exit: None,
+                            signal: None,
+                            duration_ms: 0,
+                            output_bytes: 0,
+                            reason: Some(error.to_string()),
+                        },
+                    );
+                    return Outcome::Error;
+                }
+            };
+            let (mut outcome, mut reason) = judge(&finished, &block.options);
+            let last = command_index + 1 == commands.len();
+            if outcome == Outcome::Ok && last {
+                if let Some(pattern) = &block.options.expect_output {
+                    let paths: Vec<&std::path::Path> =
+                        spools.iter().map(PathBuf::as_path).collect();
+                    if let Some(why) = output_matches(pattern, &paths) {
+                        outcome = Outcome::Failed;
+                        reason = Some(why);
+                    }
+                }
+            }
+            if !finished.problems.is_empty() {
+                let problems = finished.problems.join("; ");
+                reason = Some(reason.map_or(problems.clone(), |why| format!("{why}; {problems}")));
+            }
+            self.absorb(block, &job, &finished, operator);
+            self.emit(
+                operator,
+                Event::CommandFinished {
+                    at,
+                    outcome,
+                    exit: finished.exit.code,
+                    signal: finished.exit.signal,
+                    duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
+                    output_bytes: finished.output_bytes,
+                    reason,
+                },
+            );
+            if outcome != Outcome::Ok {
+                return outcome;
+            }
+        }
+        Outcome::Ok
+    }
+
+    /// Runs a job to its end, passing its output to the operator as it comes.
+    fn execute(
+        &mut self,
+        job: &Job,
+        operator: &mut dyn Operator,
+    ) -> Result<Finished, exec::ExecError> {
+        let mut running = exec::spawn(job)?;
+        let output = running.output.take();
+        let interrupt = &self.interrupt;
+        Ok(thread::scope(|scope| {
+            let waiter = scope.spawn(move || running.wait(interrupt));
+            if let Some(mut output) = output {
+                while let Some(chunk) = output.blocking_recv() {
+                    operator.output(&chunk);
+                }
+            }
+            waiter.join().unwrap_or_else(|_| Finished {
+                exit: exec::Exit {
+                    code: None,
+                    signal: None,
+                },
+                timed_out: false,
+                interrupted: false,
+                duration: Duration::ZERO,
+                output_bytes: 0,
+                state: None,
+                captured: None,
+                problems: vec!["the wait for the command failed".into()],
+            })
+        }))
+    }
+
+    /// Takes what a finished job leaves for later blocks: its shell state and its capture.
+    fn absorb(
+        &mut self,
+        block: &Block,
+        job: &Job,
+        finished: &Finished,
+        operator: &mut dyn Operator,
+    ) {
+        if let Some(state) = finished.state.clone() {
+            let event = self.env.absorb(state, block.options.cwd.is_some());
+            self.emit_some(operator, event);
+        }
+        if let (Some(name), Some(bytes)) = (&block.options.capture, &finished.captured) {
+            let text = String::from_utf8_lossy(bytes);
+            let value = crate::ansi::strip(text.trim().as_bytes());
+            let event = self
+                .env
+                .set(ValueSource::Capture, vec![(name.clone(), value)]);
+            self.emit_some(operator, event);
+        }
+        let _ = job;
+    }
+
+    /// Starts a `background` block: it runs while the walk goes on and ends with the session.
+    fn start_background(
+        &mut self,
+        step: &Step,
+        index: usize,
+        commands: &[Rendered],
+        interpreter: &str,
+        operator: &mut dyn Operator,
+    ) -> bool {
+        let block = &step.blocks[index];
+        let script: Vec<&str> = commands
+            .iter()
+            .map(|command| command.run.as_str())
+            .collect();
+        let shown: Vec<&str> = commands
+            .iter()
+            .map(|command| command.shown.as_str())
+            .collect();
+        let mut job = self.job(step, block, 0, &script.join("\n"), interpreter);
+        job.streamed = false;
+        job.timeout = None;
+        let at = CommandRef {
+            step: step.id.clone(),
+            block: index,
+            command: 0,
+            attempt: 1,
+        };
+        self.emit(
+            operator,
+            Event::CommandStarted {
+                at: at.clone(),
+                text: shown.join("\n"),
+                cwd: self.env.secrets().redact_str(&job.cwd.to_string_lossy()),
+                host: None,
+            },
+        );
+        let outcome = match exec::spawn(&job) {
+            Ok(running) => {
+                self.background.push((at, running));
+                Outcome::Ok
+            }
+            Err(error) => {
+                self.emit(
+                    operator,
+                    Event::CommandFinished {
+                        at,
+                        outcome: Outcome::Error,
+                        exit: None,
+                        signal: None,
+                        duration_ms: 0,
+                        output_bytes: 0,
+                        reason: Some(error.to_string()),
+                    },
+                );
+                Outcome::Error
+            }
+        };
+        self.emit(
+            operator,
+            Event::BlockFinished {
+                step: step.id.clone(),
+                block: index,
+                outcome,
+                attempts: 1,
+            },
+        );
+        outcome == Outcome::Ok
+    }
+}

@@ -1,0 +1,358 @@
+//! `cairn run --auto` as a process, against runbooks that run real commands: the shell
+//! session carried from block to block, the edges taken from outcomes, what stops a walk
+//! and the exit code it gives, values that cannot inject, and secrets that never show.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+struct Walk {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Walk {
+    fn code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    fn says(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    fn never_says(&self, needle: &str) -> &Self {
+        assert!(
+            !self.stdout.contains(needle),
+            "stdout has {needle:?}\n{}",
+            self.stdout
+        );
+        assert!(
+            !self.stderr.contains(needle),
+            "stderr has {needle:?}\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    fn warns(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n--- stderr\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+fn runbook(dir: &TempDir, text: &str) -> PathBuf {
+    let path = dir.path().join("book.md");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn walk(dir: &TempDir, args: &[&str]) -> Walk {
+    let output = Command::cargo_bin("cairn")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["run", "book.md", "--auto"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let walk = Walk {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(!walk.stderr.contains("panicked"), "{}", walk.stderr);
+    walk
+}
+
+#[test]
+fn exports_and_cd_carry_from_block_to_block() {
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    runbook(
+        &dir,
+        "# T\n\n## One\n\n```bash\nexport CARRIED=\"from one\"\nplain=kept-too\nexport plain\ncd sub\n```\n\n## Two\n\n```sh\necho \"carried=$CARRIED plain=$plain pwd=$(basename \"$PWD\")\"\n```\n",
+    );
+    walk(&dir, &[])
+        .code(0)
+        .says("carried=from one plain=kept-too pwd=sub")
+        .says("= cd ");
+}
+
+#[test]
+fn a_command_sees_a_terminal() {
+    let dir = TempDir::new().unwrap();
+    runbook(&dir, "# T\n\n```bash\nif [ -t 1 ]; then echo \"stdout is a tty\"; fi\ntput cols >/dev/null 2>&1 && echo has-size\n```\n");
+    walk(&dir, &[]).code(0).says("stdout is a tty");
+}
+
+#[test]
+fn a_failure_stops_the_walk_with_exit_1_unless_on_fail_leads_on() {
+    let dir = TempDir::new().unwrap();
+    runbook(&dir, "# T\n\n## Break\n\n```bash\necho before; exit 3\n```\n\n## Never\n\n```bash\necho never-ran\n```\n");
+    walk(&dir, &[])
+        .code(1)
+        .says("✗ exit 3")
+        .warns("step 'break' failed (book.md:3:1)");
+
+    runbook(
+        &dir,
+        "# T\n\n## Check\n\n```bash {on_fail=recover on_ok=done}\ntest -e missing-file\n```\n\n## Done\n\n```bash\necho wrong-way\n```\n\n## Recover\n\n<!-- cairn: next=end -->\n\n```bash\necho recovered\n```\n",
+    );
+    let walk = walk(&dir, &[]);
+    walk.code(0).says("recovered").never_says("wrong-way");
+}
+
+#[test]
+fn expect_and_expect_output_decide_success() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "# T\n\n## Lenient\n\n```bash {expect=\"0,1\"}\nexit 1\n```\n\n## Output\n\n```bash {expect_output=\"^status: (ok|green)$\"}\nprintf '\\033[32mstatus: green\\033[0m\\n'\n```\n\n## Mismatch\n\n```bash {expect_output=healthy}\necho sick\n```\n",
+    );
+    walk(&dir, &[])
+        .code(1)
+        .says("the output did not match /healthy/")
+        .warns("step 'mismatch' failed");
+}
+
+#[test]
+fn retry_runs_again_until_it_succeeds() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "# T\n\n```bash {retry=4 retry_delay=50ms}\nn=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count\necho try $n\n[ $n -ge 3 ]\n```\n",
+    );
+    walk(&dir, &[])
+        .code(0)
+        .says("try 3")
+        .says("after 3 tries: ok")
+        .never_says("try 4");
+    std::fs::remove_file(dir.path().join("count")).unwrap();
+    runbook(
+        &dir,
+        "# T\n\n```bash {retry=1 retry_delay=10ms}\necho attempt; false\n```\n",
+    );
+    walk(&dir, &[]).code(1).says("after 2 tries: failed");
+}
+
+#[test]
+fn a_timeout_fails_the_block() {
+    let dir = TempDir::new().unwrap();
+    runbook(&dir, "# T\n\n```bash {timeout=300ms}\nsleep 30\n```\n");
+    walk(&dir, &[]).code(1).says("✗ timeout");
+}
+
+#[test]
+fn a_missing_value_stops_and_names_the_flag() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "---\nparams:\n  REGION: { prompt: \"Which region?\", choices: [eu, us] }\n---\n# T\n\n```bash\necho \"region=$REGION\"\nkubectl logs <pod name> >/dev/null 2>&1 || echo \"pod=<pod name>\"\n```\n",
+    );
+    walk(&dir, &[])
+        .code(2)
+        .warns("REGION has no value (book.md:8:14)")
+        .warns("it asks: Which region?")
+        .warns("--param 'REGION=VALUE'");
+    walk(&dir, &["--param", "REGION=eu"])
+        .code(2)
+        .warns("<pod name> has no value (book.md:9:14)")
+        .warns("--param 'pod name=VALUE'");
+    walk(&dir, &["--param", "REGION=eu", "--param", "pod name=web 1"])
+        .code(0)
+        .says("region=eu")
+        .says("pod=web 1");
+}
+
+#[test]
+fn values_cannot_inject_commands() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "# T\n\n```bash\necho \"var=$TARGET\"\necho plain <target> \"dq <target>\" 'sq <target>'\ncat <<EOF\nhd <target>\nEOF\n```\n",
+    );
+    let hostile = "x; touch pwned1 $(touch pwned2) `touch pwned3` ' \" \\";
+    let walk = walk(
+        &dir,
+        &[
+            "--param",
+            &format!("TARGET={hostile}"),
+            "--param",
+            &format!("target={hostile}"),
+        ],
+    );
+    walk.code(0)
+        .says(&format!("var={hostile}"))
+        .says(&format!("plain {hostile} dq {hostile} sq {hostile}"))
+        .says(&format!("hd {hostile}"));
+    for file in ["pwned1", "pwned2", "pwned3"] {
+        assert!(!dir.path().join(file).exists(), "{file} was created");
+    }
+}
+
+#[test]
+fn secrets_never_show_or_reach_disk() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "---\nparams:\n  DB_PASS: { secret: true }\n---\n# T\n\n```bash\necho \"token=$API_TOKEN pass=$DB_PASS\"\nexport DERIVED=\"url://u:$DB_PASS@h\"\n```\n\n```bash\necho \"$DERIVED\" | rev | rev\n```\n",
+    );
+    walk(
+        &dir,
+        &[
+            "--param",
+            "API_TOKEN=tok-123456",
+            "--param",
+            "DB_PASS=pw-abcdef",
+        ],
+    )
+    .code(0)
+    .says("token=[redacted] pass=[redacted]")
+    .says("url://u:[redacted]@h")
+    .never_says("tok-123456")
+    .never_says("pw-abcdef");
+}
+
+#[test]
+fn destructive_commands_need_yes() {
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("victim")).unwrap();
+    runbook(&dir, "# T\n\n## Clean\n\n```bash\nrm -rf victim\n```\n");
+    walk(&dir, &[])
+        .code(2)
+        .warns("step 'clean' needs a typed confirmation (book.md:5:1)")
+        .warns("--yes");
+    assert!(dir.path().join("victim").exists());
+    walk(&dir, &["--yes"]).code(0).says("confirmed (--yes)");
+    assert!(!dir.path().join("victim").exists());
+}
+
+#[test]
+fn a_decision_stops_unless_chosen() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "# T\n\n## Look\n\n<!-- cairn: choose -->\n- Fine: [leave](#leave)\n- Bad: [fix](#fix)\n\n## Fix\n\n<!-- cairn: next=end -->\n\n```bash\necho fixing\n```\n\n## Leave\n\n```bash\necho leaving\n```\n",
+    );
+    walk(&dir, &[])
+        .code(2)
+        .warns("1. Fine: leave")
+        .warns("--choose look=N");
+    walk(&dir, &["--choose", "look=2"])
+        .code(0)
+        .says("fixing")
+        .never_says("leaving");
+}
+
+#[test]
+fn a_dry_run_prints_resolved_commands_and_runs_nothing() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "---\nparams:\n  NAME: { default: made-by-dry-run }\n---\n# T\n\n```bash\ntouch \"$NAME\" <extra>\nrm -rf \"$NAME\"\n```\n",
+    );
+    walk(&dir, &["--dry-run", "--param", "extra=two words"])
+        .code(0)
+        .says("$ touch \"$NAME\" 'two words'")
+        .says("$NAME = made-by-dry-run")
+        .says("not run: dry run");
+    assert!(!dir.path().join("made-by-dry-run").exists());
+    assert!(!dir.path().join("two words").exists());
+}
+
+#[test]
+fn a_runbook_with_errors_is_not_run() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "# T\n\n## A\n\n<!-- cairn: next=nowhere -->\n\n```bash\ntouch ran\n```\n",
+    );
+    walk(&dir, &[])
+        .code(1)
+        .warns("has errors and cannot be run");
+    assert!(!dir.path().join("ran").exists());
+}
+
+#[test]
+fn background_blocks_run_alongside_and_end_with_the_session() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "# T\n\n## Serve\n\n```bash {background}\necho $$ > server.pid\nwhile true; do date > beat; sleep 0.05; done\n```\n\n## Use\n\n```bash\nfor i in $(seq 100); do [ -s beat ] && break; sleep 0.05; done\necho beat-seen\n```\n",
+    );
+    walk(&dir, &[]).code(0).says("beat-seen");
+    let pid = std::fs::read_to_string(dir.path().join("server.pid")).unwrap();
+    assert!(
+        !Path::new(&format!("/proc/{}", pid.trim())).exists(),
+        "background block outlived its session"
+    );
+}
+
+#[test]
+fn ctrl_c_interrupts_the_command_and_exits_130() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "# T\n\n```bash\ntrap 'echo got-sigint > interrupted; exit 130' INT\necho started > started\nsleep 60 & wait\n```\n\n```bash\necho next > next-block-ran\n```\n",
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cairn"))
+        .current_dir(dir.path())
+        .args(["run", "book.md", "--auto"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if dir.path().join("started").exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("interrupted")).unwrap(),
+        "got-sigint\n"
+    );
+    assert!(!dir.path().join("next-block-ran").exists());
+}
+
+#[test]
+fn cairn_runbook_is_short_for_cairn_run() {
+    let dir = TempDir::new().unwrap();
+    runbook(&dir, "# T\n\n```bash\necho shorthand-works\n```\n");
+    let output = Command::cargo_bin("cairn")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["book.md", "--auto"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("shorthand-works"));
+}
