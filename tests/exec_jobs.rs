@@ -19,6 +19,7 @@ fn job(dir: &Path, script: &str) -> Job {
         timeout: None,
         grace: Duration::from_millis(500),
         dir: dir.to_path_buf(),
+        scratch: dir.to_path_buf(),
         name: "job".into(),
         secrets: Secrets::new(),
         streamed: true,
@@ -26,19 +27,12 @@ fn job(dir: &Path, script: &str) -> Job {
     }
 }
 
-/// Runs a job to its end, collecting what the channel delivered.
+/// Runs a job to its end, collecting the output it passed on.
 fn run(job: &Job) -> (Finished, Vec<u8>) {
-    let mut running = spawn(job).unwrap();
-    let mut output = running.output.take().unwrap();
-    let collector = std::thread::spawn(move || {
-        let mut all = Vec::new();
-        while let Some(chunk) = output.blocking_recv() {
-            all.extend_from_slice(&chunk);
-        }
-        all
-    });
-    let finished = running.wait(&Interrupt::new());
-    (finished, collector.join().unwrap())
+    let running = spawn(job).unwrap();
+    let mut all = Vec::new();
+    let finished = running.wait(&Interrupt::new(), |chunk| all.extend_from_slice(chunk));
+    (finished, all)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -151,7 +145,7 @@ fn an_interrupt_reaches_the_program_not_the_caller() {
         std::thread::sleep(Duration::from_millis(300));
         raiser.raise();
     });
-    let finished = running.wait(&interrupt);
+    let finished = running.wait(&interrupt, |_| {});
     assert!(finished.interrupted);
     assert_eq!(finished.exit.code, Some(130));
     let spooled = std::fs::read(dir.path().join("job.out")).unwrap();

@@ -83,8 +83,12 @@ pub fn run(args: &RunArgs) -> i32 {
         );
         return EXIT_FAILED;
     }
-    let work_dir = match tempfile::Builder::new().prefix("cairn-").tempdir() {
-        Ok(dir) => dir,
+    let dirs = tempfile::Builder::new()
+        .prefix("cairn-")
+        .tempdir()
+        .and_then(|work| Ok((work, private_memory_dir()?)));
+    let (work_dir, scratch_dir) = match dirs {
+        Ok(dirs) => dirs,
         Err(error) => {
             print_error(&format!("could not create a working directory: {error}"));
             return EXIT_FAILED;
@@ -101,7 +105,12 @@ pub fn run(args: &RunArgs) -> i32 {
             print_error(&format!("could not handle signal {signal}: {error}"));
         }
     }
-    let settings = settings(&runbook, args, work_dir.path().to_path_buf());
+    let settings = settings(
+        &runbook,
+        args,
+        work_dir.path().to_path_buf(),
+        scratch_dir.path().to_path_buf(),
+    );
     let answers = Answers {
         params: args.params.iter().cloned().collect(),
         choices: args.choices.iter().cloned().collect(),
@@ -116,8 +125,24 @@ pub fn run(args: &RunArgs) -> i32 {
     }
 }
 
-fn settings(runbook: &Runbook, args: &RunArgs, work_dir: PathBuf) -> Settings {
-    let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
+/// A private (0700) directory in memory for scripts and shell state, which can hold secrets:
+/// `$XDG_RUNTIME_DIR`, else `/dev/shm`, else the temp directory.
+fn private_memory_dir() -> std::io::Result<tempfile::TempDir> {
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_dir())
+        .or_else(|| Some(PathBuf::from("/dev/shm")).filter(|dir| dir.is_dir()))
+        .unwrap_or_else(std::env::temp_dir);
+    tempfile::Builder::new().prefix("cairn-").tempdir_in(base)
+}
+
+fn settings(
+    runbook: &Runbook,
+    args: &RunArgs,
+    work_dir: PathBuf,
+    scratch_dir: PathBuf,
+) -> Settings {
+    let (cols, rows) = terminal_size();
     Settings {
         mode: if args.dry_run {
             Mode::DryRun
@@ -130,11 +155,32 @@ fn settings(runbook: &Runbook, args: &RunArgs, work_dir: PathBuf) -> Settings {
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default(),
         work_dir,
+        scratch_dir,
         cols,
         rows,
         grace: Duration::from_secs(3),
         ssh_command: std::env::var("CAIRN_SSH_COMMAND").unwrap_or_else(|_| "ssh".into()),
     }
+}
+
+/// The size commands' terminals get: the operator's terminal when there is one, else
+/// `COLUMNS` x `LINES`, else 80x24. (Asking crossterm without a terminal would start
+/// `tput` twice: tens of milliseconds for nothing.)
+fn terminal_size() -> (u16, u16) {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        if let Ok(size) = crossterm::terminal::size() {
+            return size;
+        }
+    }
+    let from_env = |name: &str, default: u16| {
+        std::env::var(name)
+            .ok()
+            .and_then(|value| value.trim().parse::<u16>().ok())
+            .filter(|value| *value > 0)
+            .unwrap_or(default)
+    };
+    (from_env("COLUMNS", 80), from_env("LINES", 24))
 }
 
 /// Eight hex digits from the time, the process id and the runbook: unique enough to tell

@@ -42,8 +42,11 @@ pub struct Settings {
     pub session_id: String,
     pub operator: String,
     pub host: String,
-    /// Where job files (scripts, output spools) go.
+    /// Where output spools go.
     pub work_dir: PathBuf,
+    /// Where scripts and shell state go while a job runs: in memory, private (they can
+    /// hold secrets).
+    pub scratch_dir: PathBuf,
     /// Terminal size for commands.
     pub cols: u16,
     pub rows: u16,

@@ -238,6 +238,7 @@ impl<'r> Engine<'r> {
             timeout: block.options.timeout.or(step.options.timeout),
             grace: self.settings.grace,
             dir: self.settings.work_dir.clone(),
+            scratch: self.settings.scratch_dir.clone(),
             name: format!("{:06}", self.jobs),
             secrets: self.env.secrets().clone(),
             streamed: true,
@@ -338,30 +339,8 @@ impl<'r> Engine<'r> {
         job: &Job,
         operator: &mut dyn Operator,
     ) -> Result<Finished, exec::ExecError> {
-        let mut running = exec::spawn(job)?;
-        let output = running.output.take();
-        let interrupt = &self.interrupt;
-        Ok(thread::scope(|scope| {
-            let waiter = scope.spawn(move || running.wait(interrupt));
-            if let Some(mut output) = output {
-                while let Some(chunk) = output.blocking_recv() {
-                    operator.output(&chunk);
-                }
-            }
-            waiter.join().unwrap_or_else(|_| Finished {
-                exit: exec::Exit {
-                    code: None,
-                    signal: None,
-                },
-                timed_out: false,
-                interrupted: false,
-                duration: Duration::ZERO,
-                output_bytes: 0,
-                state: None,
-                captured: None,
-                problems: vec!["the wait for the command failed".into()],
-            })
-        }))
+        let running = exec::spawn(job)?;
+        Ok(running.wait(&self.interrupt, |chunk| operator.output(chunk)))
     }
 
     /// Takes what a finished job leaves for later blocks: its shell state and its capture.

@@ -2,10 +2,10 @@
 //! block to the next, each block in its own process group, in a pseudo-terminal or on pipes,
 //! its output redacted and streamed to disk and to the caller.
 //!
-//! `spawn` starts one job and returns at once; the caller reads `Running::output` while the
-//! job runs (the UI draws it, `--auto` prints it) and then calls `Running::wait`, which
-//! enforces the timeout, forwards interrupts to the job's process group and reports how
-//! the job ended. Nothing here decides what a result means: that is the engine's business.
+//! `spawn` starts one job and returns at once; `Running::wait` then hands the job's output
+//! to the caller as it comes (the UI draws it, `--auto` prints it), enforces the timeout,
+//! forwards interrupts to the job's process group and reports how the job ended. Nothing
+//! here decides what a result means: that is the engine's business.
 
 pub mod exported;
 pub mod group;
@@ -24,12 +24,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
-use tokio::sync::mpsc::Receiver;
 
 use crate::session::redact::Secrets;
 pub use exported::ShellState;
 pub use group::Group;
-use output::{Keep, Sink};
+use output::{Feed, Keep, Sink};
 
 /// Where a job's output goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,8 +67,12 @@ pub struct Job {
     pub timeout: Option<Duration>,
     /// Between SIGTERM and SIGKILL.
     pub grace: Duration,
-    /// Holds the script, the state file and the output spool.
+    /// Holds the output spool.
     pub dir: PathBuf,
+    /// Holds the script and the state file while the job runs. Both can hold secrets (a
+    /// substituted value, an exported token), so this should be in memory (tmpfs) and
+    /// private to the user; they are removed when the job ends.
+    pub scratch: PathBuf,
     /// The file name stem for this job's files in `dir` (`3-0-1`: step 3, block 0, attempt 1).
     pub name: String,
     pub secrets: Secrets,
@@ -80,27 +83,35 @@ pub struct Job {
 }
 
 impl Job {
+    /// Where the output goes; the file exists once the job has printed something.
     pub fn spool_path(&self) -> PathBuf {
         self.dir.join(format!("{}.out", self.name))
     }
 
     fn script_path(&self) -> PathBuf {
-        self.dir.join(format!("{}.script", self.name))
+        self.scratch.join(format!("{}.script", self.name))
     }
 
     fn state_path(&self) -> PathBuf {
-        self.dir.join(format!("{}.state", self.name))
+        self.scratch.join(format!("{}.state", self.name))
     }
 
-    /// The argument vector, after writing the script where the interpreter reads it.
-    fn argv(&self) -> Result<(Vec<String>, Option<PathBuf>), ExecError> {
+    /// The argument vector, after writing the script where the interpreter reads it; and
+    /// the files to read and remove when the job ends.
+    fn argv(&self) -> Result<(Vec<String>, Scratch), ExecError> {
         match &self.place {
             Place::Here => {
                 let script = self.script_path();
                 write_file(&script, self.script.as_bytes())?;
                 let state = launch::is_shell(&self.interpreter).then(|| self.state_path());
                 let argv = launch::local(&self.interpreter, &script, state.as_deref());
-                Ok((argv, state))
+                Ok((
+                    argv,
+                    Scratch {
+                        script: Some(script),
+                        state,
+                    },
+                ))
             }
             Place::Remote {
                 ssh_command,
@@ -115,10 +126,17 @@ impl Job {
                     &self.script,
                     exports,
                 ),
-                None,
+                Scratch::default(),
             )),
         }
     }
+}
+
+/// A job's files in the scratch directory.
+#[derive(Debug, Default)]
+struct Scratch {
+    script: Option<PathBuf>,
+    state: Option<PathBuf>,
 }
 
 fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), ExecError> {
@@ -209,25 +227,23 @@ impl Interrupt {
 
 /// A job that has started.
 pub struct Running {
-    /// Output chunks as they come (redacted); `None` for an unstreamed job.
-    pub output: Option<Receiver<Vec<u8>>>,
     pub group: Group,
     /// Types into the program (pseudo-terminal only).
     pub input: Option<Box<dyn Write + Send>>,
     resize: Option<Box<dyn Fn(u16, u16) + Send>>,
-    exited: mpsc::Receiver<Exit>,
+    feed: mpsc::Receiver<Feed>,
     readers: Vec<JoinHandle<Option<Keep>>>,
     sink: Arc<Mutex<Sink>>,
     started: Instant,
     timeout: Option<Duration>,
     grace: Duration,
-    state: Option<PathBuf>,
+    scratch: Scratch,
 }
 
 /// How long a job's output may go on after its main process ended before the rest of its
 /// process group is ended too.
 const LINGER: Duration = Duration::from_millis(500);
-/// How often a wait looks at the interrupt flag.
+/// How often a wait looks at the interrupt flag and the clock.
 const TICK: Duration = Duration::from_millis(25);
 
 /// Starts `job`.
@@ -235,33 +251,32 @@ pub fn spawn(job: &Job) -> Result<Running, ExecError> {
     if matches!(job.place, Place::Here) && !job.cwd.is_dir() {
         return Err(ExecError::NoDirectory(job.cwd.clone()));
     }
-    let (argv, state) = job.argv()?;
-    let spool_path = job.spool_path();
-    let spool = File::create(&spool_path).map_err(|error| {
-        ExecError::Io(format!(
-            "could not create {}: {error}",
-            spool_path.display()
-        ))
-    })?;
-    let (sink, output) = Sink::new(spool, job.secrets.redactor(), job.streamed);
-    let sink = Arc::new(Mutex::new(sink));
+    let (argv, scratch) = job.argv()?;
+    // Room for every chunk in flight plus the exit and one end-of-stream per reader, so
+    // that those never wait behind output nobody reads (a background job's).
+    let (feed_tx, feed) = mpsc::sync_channel(output::FEED_CHUNKS + 4);
+    let to_caller = job.streamed.then(|| feed_tx.clone());
+    let sink = Arc::new(Mutex::new(Sink::new(
+        job.spool_path(),
+        job.secrets.redactor(),
+        to_caller,
+    )));
     let started = Instant::now();
     let parts = match job.terminal {
-        Terminal::Pty { cols, rows } => pty::spawn(job, &argv, cols, rows, &sink)?,
-        Terminal::Pipes => pipes::spawn(job, &argv, &sink)?,
+        Terminal::Pty { cols, rows } => pty::spawn(job, &argv, cols, rows, &sink, &feed_tx)?,
+        Terminal::Pipes => pipes::spawn(job, &argv, &sink, &feed_tx)?,
     };
     Ok(Running {
-        output,
         group: parts.group,
         input: parts.input,
         resize: parts.resize,
-        exited: parts.exited,
+        feed,
         readers: parts.readers,
         sink,
         started,
         timeout: job.timeout,
         grace: job.grace,
-        state,
+        scratch,
     })
 }
 
@@ -270,7 +285,6 @@ struct Parts {
     group: Group,
     input: Option<Box<dyn Write + Send>>,
     resize: Option<Box<dyn Fn(u16, u16) + Send>>,
-    exited: mpsc::Receiver<Exit>,
     readers: Vec<JoinHandle<Option<Keep>>>,
 }
 
@@ -282,45 +296,70 @@ impl Running {
         }
     }
 
-    /// Waits for the job to end, enforcing its timeout; an interrupt sends SIGINT to the
-    /// job's process group (as Ctrl-C in a shell would) and a second one ends the group.
-    /// The caller must keep reading `output` meanwhile, or take it (a full channel makes the
-    /// job wait).
-    pub fn wait(mut self, interrupt: &Interrupt) -> Finished {
+    /// Ends the job now (a `background` job when its session ends) and reports it.
+    pub fn stop(self) -> Finished {
+        self.end_group();
+        self.wait(&Interrupt::new(), |_| {})
+    }
+
+    /// Waits for the job to end, passing its output to `on_output` as it comes, in the
+    /// calling thread. Enforces the timeout; an interrupt sends SIGINT to the job's process
+    /// group (as Ctrl-C in a shell would) and a second one ends the group. Once the main
+    /// process has exited, whatever still holds the job's output open gets `LINGER` to
+    /// finish, then the group is ended: a block's processes end with it.
+    pub fn wait(mut self, interrupt: &Interrupt, mut on_output: impl FnMut(&[u8])) -> Finished {
         let deadline = self.timeout.map(|timeout| self.started + timeout);
         let mut timed_out = false;
         let mut interrupts = 0u32;
-        let exit = loop {
+        let mut exit = None;
+        let mut exited_at = None;
+        let mut group_ended = false;
+        let mut readers_left = self.readers.len();
+        while exit.is_none() || readers_left > 0 {
             let now = Instant::now();
-            if deadline.is_some_and(|deadline| now >= deadline) && !timed_out {
-                timed_out = true;
-                self.end_group();
-                continue;
-            }
-            if interrupt.take() {
-                interrupts += 1;
-                if interrupts == 1 {
-                    self.group.signal(Signal::SIGINT);
-                } else {
+            if exit.is_none() {
+                if !timed_out && deadline.is_some_and(|deadline| now >= deadline) {
+                    timed_out = true;
                     self.end_group();
                 }
-            }
-            let slice = deadline.map_or(TICK, |deadline| {
-                deadline.saturating_duration_since(now).min(TICK)
-            });
-            match self.exited.recv_timeout(slice) {
-                Ok(exit) => break exit,
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    break Exit {
-                        code: None,
-                        signal: None,
+                if interrupt.take() {
+                    interrupts += 1;
+                    if interrupts == 1 {
+                        self.group.signal(Signal::SIGINT);
+                    } else {
+                        self.end_group();
                     }
                 }
+            } else if exited_at.is_some_and(|at: Instant| now >= at + LINGER) {
+                if group_ended {
+                    // Something outside the group holds the output open: stop waiting.
+                    break;
+                }
+                self.end_group();
+                group_ended = true;
+                exited_at = Some(now);
             }
-        };
+            let slice = deadline
+                .filter(|_| exit.is_none() && !timed_out)
+                .map_or(TICK, |deadline| {
+                    deadline.saturating_duration_since(now).min(TICK)
+                });
+            match self.feed.recv_timeout(slice) {
+                Ok(Feed::Output(chunk)) => on_output(&chunk),
+                Ok(Feed::Exited(status)) => {
+                    exit = Some(status);
+                    exited_at = Some(Instant::now());
+                }
+                Ok(Feed::ReaderDone) => readers_left = readers_left.saturating_sub(1),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        let exit = exit.unwrap_or(Exit {
+            code: None,
+            signal: None,
+        });
         let duration = self.started.elapsed();
-        let captured = self.drain();
         let mut problems = Vec::new();
         let output_bytes = match self.sink.lock() {
             Ok(mut sink) => {
@@ -330,10 +369,30 @@ impl Running {
             }
             Err(_) => 0,
         };
-        let state = match &self.state {
+        // The redactor's held-back tail, sent by `finish`.
+        while let Ok(feed) = self.feed.try_recv() {
+            if let Feed::Output(chunk) = feed {
+                on_output(&chunk);
+            }
+        }
+        let mut captured = None;
+        for reader in self.readers.drain(..) {
+            if reader.is_finished() {
+                if let Ok(Some(keep)) = reader.join() {
+                    captured = Some(keep.bytes);
+                }
+            }
+        }
+        let state = match &self.scratch.state {
             Some(path) if !timed_out && exit.signal.is_none() => read_state(path, &mut problems),
             _ => None,
         };
+        for path in [&self.scratch.script, &self.scratch.state]
+            .into_iter()
+            .flatten()
+        {
+            let _ = std::fs::remove_file(path);
+        }
         Finished {
             exit,
             timed_out,
@@ -341,15 +400,9 @@ impl Running {
             duration,
             output_bytes,
             state,
-            captured: captured.map(|keep| keep.bytes),
+            captured,
             problems,
         }
-    }
-
-    /// Ends the job now (a `background` job when its session ends) and reports it.
-    pub fn stop(self) -> Finished {
-        self.end_group();
-        self.wait(&Interrupt::new())
     }
 
     /// TERM to the whole group, then KILL after the grace period if anything is left.
@@ -366,31 +419,10 @@ impl Running {
         }
         self.group.signal(Signal::SIGKILL);
     }
-
-    /// Lets the readers reach the end of the output. Processes the job left behind that
-    /// still hold its output open are ended (a block's processes end with it, unless the
-    /// block is `background`).
-    fn drain(&mut self) -> Option<Keep> {
-        let until = Instant::now() + LINGER;
-        while Instant::now() < until && self.readers.iter().any(|reader| !reader.is_finished()) {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        if self.readers.iter().any(|reader| !reader.is_finished()) {
-            self.end_group();
-        }
-        let mut kept = None;
-        for reader in self.readers.drain(..) {
-            if let Ok(Some(keep)) = reader.join() {
-                kept = Some(keep);
-            }
-        }
-        kept
-    }
 }
 
 fn read_state(path: &std::path::Path, problems: &mut Vec<String>) -> Option<ShellState> {
     let bytes = std::fs::read(path).ok()?;
-    let _ = std::fs::remove_file(path);
     match exported::decode(&bytes) {
         Ok(state) => Some(state),
         Err(error) => {

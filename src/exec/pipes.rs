@@ -4,16 +4,18 @@
 
 use std::io::PipeReader;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
-use super::output::{pump, Keep, Sink};
+use super::output::{pump, Feed, Keep, Sink};
 use super::{ExecError, Exit, Group, Job, Parts};
 
 pub(super) fn spawn(
     job: &Job,
     argv: &[String],
     sink: &Arc<Mutex<Sink>>,
+    feed: &SyncSender<Feed>,
 ) -> Result<Parts, ExecError> {
     let program = argv.first().cloned().unwrap_or_default();
     let spawn_error = |message: String| ExecError::Spawn {
@@ -39,9 +41,15 @@ pub(super) fn spawn(
     // them, the readers see the end of the stream when the job's processes close them.
     drop(expression);
     let pid = handle.pids().first().copied().unwrap_or(0);
-    let stdout = reader(stdout_reader, sink, job.capture.map(Keep::new)).map_err(io_error)?;
-    let stderr = reader(stderr_reader, sink, None).map_err(io_error)?;
-    let (exited_tx, exited) = mpsc::channel();
+    let stdout = reader(
+        stdout_reader,
+        sink,
+        job.capture.map(Keep::new),
+        feed.clone(),
+    )
+    .map_err(io_error)?;
+    let stderr = reader(stderr_reader, sink, None, feed.clone()).map_err(io_error)?;
+    let exited = feed.clone();
     thread::Builder::new()
         .name("cairn-pipe-wait".into())
         .spawn(move || {
@@ -55,14 +63,13 @@ pub(super) fn spawn(
                     signal: None,
                 },
             };
-            let _ = exited_tx.send(exit);
+            let _ = exited.send(Feed::Exited(exit));
         })
         .map_err(io_error)?;
     Ok(Parts {
         group: Group(pid),
         input: None,
         resize: None,
-        exited,
         readers: vec![stdout, stderr],
     })
 }
@@ -71,13 +78,14 @@ fn reader(
     pipe: PipeReader,
     sink: &Arc<Mutex<Sink>>,
     keep: Option<Keep>,
+    done: SyncSender<Feed>,
 ) -> std::io::Result<JoinHandle<Option<Keep>>> {
     let sink = Arc::clone(sink);
     thread::Builder::new()
         .name("cairn-pipe-out".into())
         .spawn(move || {
             let mut keep = keep;
-            pump(pipe, &sink, keep.as_mut());
+            pump(pipe, &sink, keep.as_mut(), &done, || false);
             keep
         })
 }
