@@ -356,3 +356,23 @@ fn cairn_runbook_is_short_for_cairn_run() {
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("shorthand-works"));
 }
+
+#[test]
+fn the_getting_started_runbook_walks_to_the_end() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = Command::cargo_bin("cairn")
+        .unwrap()
+        .current_dir(root)
+        .args(["run", "runbooks/getting-started.md", "--auto"])
+        .args(["--choose", "choose-a-path=1", "--param", "GREETING=Hi"])
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("▶ Take the scenic route"), "{stdout}");
+    assert!(stdout.contains("cairn was here"), "{stdout}");
+    assert!(!stdout.contains("▶ Take the shortcut"), "{stdout}");
+    assert!(stdout.contains("✓ completed · 7 steps"), "{stdout}");
+}
