@@ -377,7 +377,9 @@ impl Running {
         }
         let mut captured = None;
         for reader in self.readers.drain(..) {
-            if reader.is_finished() {
+            // A reader that said it is done is about to return: join it. One that did not
+            // is held up by a process that escaped the group; leave it behind.
+            if readers_left == 0 || reader.is_finished() {
                 if let Ok(Some(keep)) = reader.join() {
                     captured = Some(keep.bytes);
                 }
