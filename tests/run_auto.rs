@@ -113,7 +113,7 @@ fn a_failure_stops_the_walk_with_exit_1_unless_on_fail_leads_on() {
     walk(&dir, &[])
         .code(1)
         .says("✗ exit 3")
-        .warns("step 'break' failed (book.md:3:1)");
+        .warns("step 'break' failed (book.md:5:1)");
 
     runbook(
         &dir,
@@ -375,4 +375,50 @@ fn the_getting_started_runbook_walks_to_the_end() {
     assert!(stdout.contains("cairn was here"), "{stdout}");
     assert!(!stdout.contains("▶ Take the shortcut"), "{stdout}");
     assert!(stdout.contains("✓ completed · 7 steps"), "{stdout}");
+}
+
+#[test]
+fn runme_prompt_exports_take_a_given_value() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "# T\n\n```sh {\"name\":\"ns\"}\nexport NS=\"default-ns\"\necho \"ns=$NS\"\n```\n",
+    );
+    walk(&dir, &[]).code(0).says("ns=default-ns");
+    walk(&dir, &["--param", "NS=prod"])
+        .code(0)
+        .says("ns=prod")
+        .never_says("ns=default-ns");
+    runbook(
+        &dir,
+        "# T\n\n```sh\nexport NS=Enter a namespace\necho \"ns=$NS\"\n```\n",
+    );
+    walk(&dir, &[])
+        .code(2)
+        .warns("NS has no value")
+        .warns("it asks: Enter a namespace");
+    walk(&dir, &["--param", "NS=x y"]).code(0).says("ns=x y");
+}
+
+#[test]
+fn other_interpreters_and_cwd_run_as_written() {
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("data/n.txt"), "41").unwrap();
+    runbook(
+        &dir,
+        "# T\n\n```python3\nimport os\nprint('py sees', os.environ['GIVEN'])\n```\n\n```bash {cwd=data}\necho \"cwd=$(basename \"$PWD\") n=$(( $(cat n.txt) + 1 ))\"\n```\n\n```yaml {interpreter=\"python3 -c 'import sys; print(sys.argv[1].endswith(\\\".script\\\"))'\"}\nkey: value\n```\n\n```bash\necho \"back in $(basename \"$PWD\")\"\n```\n",
+    );
+    let walk = walk(&dir, &["--param", "GIVEN=yes"]);
+    walk.code(0)
+        .says("py sees yes")
+        .says("cwd=data n=42")
+        .says("True");
+    let base = dir
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    walk.says(&format!("back in {base}"));
 }

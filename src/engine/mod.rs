@@ -90,6 +90,9 @@ pub struct Engine<'r> {
     env: Environment,
     /// Values of `<placeholders>`, by name.
     placeholders: BTreeMap<String, String>,
+    /// Runme prompt variables (`export NS="default"`) given a value: their export lines
+    /// keep that value instead of their own.
+    prompted: std::collections::BTreeSet<String>,
     interrupt: Interrupt,
     background: Vec<(CommandRef, Running)>,
     seq: u64,
@@ -134,6 +137,7 @@ impl<'r> Engine<'r> {
             state: SessionState::default(),
             env,
             placeholders: BTreeMap::new(),
+            prompted: std::collections::BTreeSet::new(),
             interrupt,
             background: Vec::new(),
             seq: 0,
@@ -177,6 +181,17 @@ impl<'r> Engine<'r> {
         }
         let front_env = self.runbook.front_matter.env.clone();
         let event = self.env.set(ValueSource::FrontMatter, front_env);
+        self.emit_some(operator, event);
+        // What the operator passed is in force from the start, also for code cairn cannot
+        // read variables from (a python block's os.environ).
+        let given: Vec<(String, String)> = self
+            .answers
+            .params
+            .iter()
+            .filter(|(name, _)| crate::runbook::options::is_identifier(name))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        let event = self.env.set(ValueSource::Flag, given);
         self.emit_some(operator, event);
         let result = self.walk_from(cursor::first(self.runbook), operator);
         self.stop_background(operator);
@@ -240,7 +255,7 @@ impl<'r> Engine<'r> {
                     self.finish_step(step, Outcome::Failed, operator);
                     return Err(Stop::Failed {
                         step: step.id.clone(),
-                        at: self.at(step.line, 1),
+                        at: self.at(block.line, block.col),
                     });
                 }
             }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::exec::{self, Finished, Job, Place, Terminal};
 use crate::runbook::options::Confirm;
+use crate::runbook::variables::prompt_env;
 use crate::runbook::{Block, Step};
 use crate::session::quote::{occurrences, substitute};
 use crate::session::redact::MASK;
@@ -136,6 +137,7 @@ impl<'r> Engine<'r> {
                 .filter(|placeholder| placeholder.command == index)
                 .map(|placeholder| placeholder.name.as_str())
                 .collect();
+            let command = &self.keep_prompted(command);
             let run = if known.is_empty() {
                 command.clone()
             } else {
@@ -157,6 +159,29 @@ impl<'r> Engine<'r> {
             rendered.push(Rendered { run, shown });
         }
         Ok(rendered)
+    }
+
+    /// `export NS="default"` becomes `export NS` when NS was given a value, so the value
+    /// (in the environment) stands.
+    fn keep_prompted(&self, command: &str) -> String {
+        if self.prompted.is_empty() {
+            return command.to_string();
+        }
+        let mut out = String::with_capacity(command.len());
+        for line in command.split_inclusive('\n') {
+            let body = line.trim_end_matches('\n');
+            match prompt_env(body) {
+                Some(prompt) if self.prompted.contains(&prompt.name) => {
+                    let indent = &body[..body.len() - body.trim_start().len()];
+                    out.push_str(indent);
+                    out.push_str("export ");
+                    out.push_str(&prompt.name);
+                    out.push_str(&line[body.len()..]);
+                }
+                _ => out.push_str(line),
+            }
+        }
+        out
     }
 
     /// The variables a block reads, as a dry run shows them (secrets masked).

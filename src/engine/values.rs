@@ -15,9 +15,48 @@ pub(super) fn placeholder_is_secret(name: &str) -> bool {
 }
 
 impl Engine<'_> {
+    /// Runme's convention: `export NS="default"` offers a default, `export NS=Pick one`
+    /// asks a question. A value given (`--param NS=prod`, or typed) replaces the line's
+    /// own; without one, a default stands as written and a question must be answered.
+    fn gather_prompt_env(
+        &mut self,
+        block: &Block,
+        operator: &mut dyn Operator,
+    ) -> Result<(), Stop> {
+        if block.options.prompt_env == Some(false) || self.runbook.front_matter.skip_prompts {
+            return Ok(());
+        }
+        for prompt in &block.prompt_env {
+            let name = &prompt.name;
+            let (value, source) = if let Some(value) = self.answers.params.get(name) {
+                (value.clone(), ValueSource::Flag)
+            } else if prompt.prompt.is_none() {
+                continue;
+            } else {
+                let ask = Ask {
+                    name: name.clone(),
+                    prompt: prompt.prompt.clone(),
+                    default: prompt.default.clone(),
+                    choices: Vec::new(),
+                    secret: is_secret_name(name),
+                    used_at: self.variable_use(block, name),
+                };
+                match operator.value(&ask) {
+                    Some(value) => (value, ValueSource::Prompt),
+                    None if self.settings.mode == crate::session::Mode::DryRun => continue,
+                    None => return Err(Stop::Unanswered(Box::new(ask))),
+                }
+            };
+            self.prompted.insert(name.clone());
+            let event = self.env.set(source, vec![(name.clone(), value)]);
+            self.emit_some(operator, event);
+        }
+        Ok(())
+    }
+
     /// `file:line:col` of the first `$NAME` or `${NAME` in the block (the block itself when
     /// the text is not found, as for a name read by a here-document).
-    fn variable_use(&self, block: &Block, name: &str) -> String {
+    pub(super) fn variable_use(&self, block: &Block, name: &str) -> String {
         let source = &self.runbook.source;
         let text = source.slice(block.span);
         let found = [format!("${{{name}"), format!("${name}")]
@@ -75,6 +114,7 @@ impl Engine<'_> {
             let event = self.env.set(source, vec![(name.clone(), value)]);
             self.emit_some(operator, event);
         }
+        self.gather_prompt_env(block, operator)?;
         for placeholder in &block.placeholders {
             let name = &placeholder.name;
             if self.placeholders.contains_key(name) {

@@ -23,9 +23,42 @@ const WRAPPER: &str = concat!(
     "trap __cairn_save EXIT; . \"$0\"; __cairn_save"
 );
 
-/// The words of an `interpreter=` value (`python3 -u` is two words).
+/// The words of an `interpreter=` value as a shell splits them: `python3 -u` is two words,
+/// `python3 -c 'print(1)'` three (quotes and backslashes as in sh; no expansions).
 pub fn words(interpreter: &str) -> Vec<String> {
-    interpreter.split_whitespace().map(str::to_string).collect()
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = interpreter.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' | '\n' => words.extend(word.take()),
+            '\'' => {
+                let word = word.get_or_insert_with(String::new);
+                word.extend(chars.by_ref().take_while(|&c| c != '\''));
+            }
+            '"' => {
+                let word = word.get_or_insert_with(String::new);
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => match chars.next() {
+                            Some(next @ ('"' | '\\' | '$' | '`')) => word.push(next),
+                            Some(next) => {
+                                word.push('\\');
+                                word.push(next);
+                            }
+                            None => word.push('\\'),
+                        },
+                        c => word.push(c),
+                    }
+                }
+            }
+            '\\' => word.get_or_insert_with(String::new).extend(chars.next()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
 }
 
 /// True when `interpreter` is a POSIX-family shell whose `export`s and `cd`s carry over.
@@ -96,6 +129,16 @@ pub fn remote(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interpreter_words_split_as_a_shell_would() {
+        assert_eq!(words("python3 -u"), ["python3", "-u"]);
+        assert_eq!(
+            words("python3 -c 'print(\"a b\")' \"x \\\"y\\\"\" z\\ w ''"),
+            ["python3", "-c", "print(\"a b\")", "x \"y\"", "z w", ""]
+        );
+        assert!(words("  ").is_empty());
+    }
 
     #[test]
     fn shells_are_known_by_their_basename() {

@@ -282,7 +282,8 @@ fn assigned_name(word: &str) -> Option<&str> {
 }
 
 /// Reads `export NAME=...` the way Runme's promptEnv does.
-fn prompt_env(line: &str) -> Option<PromptEnv> {
+/// The Runme prompt a line such as `export NS="default"` makes, if it makes one.
+pub fn prompt_env(line: &str) -> Option<PromptEnv> {
     let rest = line.trim().strip_prefix("export")?;
     if !rest.starts_with([' ', '\t']) {
         return None;
