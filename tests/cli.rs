@@ -13,49 +13,8 @@ use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
-/// What one run of cairn produced.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Fails with the whole output, so a failing assertion shows what cairn said.
-    fn expect_code(&self, code: i32) -> &Self {
-        assert_eq!(
-            self.code, code,
-            "exit code\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-
-    fn stdout_has(&self, needle: &str) -> &Self {
-        assert!(
-            self.stdout.contains(needle),
-            "stdout lacks {needle:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-
-    fn stderr_has(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|error| panic!("stdout is not JSON ({error}):\n{}", self.stdout))
-    }
-}
+mod common;
+use common::Run;
 
 fn cairn_cmd(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
@@ -67,20 +26,7 @@ fn cairn_cmd(dir: &Path) -> Command {
 
 /// Runs cairn in `dir` with piped stdout/stderr (never a terminal) and no stdin.
 fn run_with(mut cmd: Command, args: &[&str]) -> Run {
-    let output = cmd.args(args).write_stdin("").output().unwrap();
-    let run = Run {
-        // A process killed by a signal has no code: report it as an impossible one.
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert!(
-        !run.stderr.contains("panicked"),
-        "cairn {args:?} panicked:\n{}",
-        run.stderr
-    );
-    assert_ne!(run.code, 101, "cairn {args:?} exited 101 (a Rust panic)");
-    run
+    Run::from_output(&cmd.args(args).write_stdin("").output().unwrap())
 }
 
 fn cairn(dir: &Path, args: &[&str]) -> Run {

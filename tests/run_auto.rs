@@ -10,55 +10,8 @@ use std::time::Duration;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-struct Walk {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Walk {
-    fn code(&self, code: i32) -> &Self {
-        assert_eq!(
-            self.code, code,
-            "exit code\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-
-    fn says(&self, needle: &str) -> &Self {
-        assert!(
-            self.stdout.contains(needle),
-            "stdout lacks {needle:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-
-    fn never_says(&self, needle: &str) -> &Self {
-        assert!(
-            !self.stdout.contains(needle),
-            "stdout has {needle:?}\n{}",
-            self.stdout
-        );
-        assert!(
-            !self.stderr.contains(needle),
-            "stderr has {needle:?}\n{}",
-            self.stderr
-        );
-        self
-    }
-
-    fn warns(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}\n--- stderr\n{}",
-            self.stderr
-        );
-        self
-    }
-}
+mod common;
+use common::Run;
 
 fn runbook(dir: &TempDir, text: &str) -> PathBuf {
     let path = dir.path().join("book.md");
@@ -66,7 +19,7 @@ fn runbook(dir: &TempDir, text: &str) -> PathBuf {
     path
 }
 
-fn walk(dir: &TempDir, args: &[&str]) -> Walk {
+fn walk(dir: &TempDir, args: &[&str]) -> Run {
     let output = Command::cargo_bin("cairn")
         .unwrap()
         .current_dir(dir.path())
@@ -76,13 +29,7 @@ fn walk(dir: &TempDir, args: &[&str]) -> Walk {
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
-    let walk = Walk {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert!(!walk.stderr.contains("panicked"), "{}", walk.stderr);
-    walk
+    Run::from_output(&output)
 }
 
 #[test]
@@ -94,16 +41,16 @@ fn exports_and_cd_carry_from_block_to_block() {
         "# T\n\n## One\n\n```bash\nexport CARRIED=\"from one\"\nplain=kept-too\nexport plain\ncd sub\n```\n\n## Two\n\n```sh\necho \"carried=$CARRIED plain=$plain pwd=$(basename \"$PWD\")\"\n```\n",
     );
     walk(&dir, &[])
-        .code(0)
-        .says("carried=from one plain=kept-too pwd=sub")
-        .says("= cd ");
+        .expect_code(0)
+        .stdout_has("carried=from one plain=kept-too pwd=sub")
+        .stdout_has("= cd ");
 }
 
 #[test]
 fn a_command_sees_a_terminal() {
     let dir = TempDir::new().unwrap();
     runbook(&dir, "# T\n\n```bash\nif [ -t 1 ]; then echo \"stdout is a tty\"; fi\ntput cols >/dev/null 2>&1 && echo has-size\n```\n");
-    walk(&dir, &[]).code(0).says("stdout is a tty");
+    walk(&dir, &[]).expect_code(0).stdout_has("stdout is a tty");
 }
 
 #[test]
@@ -111,16 +58,18 @@ fn a_failure_stops_the_walk_with_exit_1_unless_on_fail_leads_on() {
     let dir = TempDir::new().unwrap();
     runbook(&dir, "# T\n\n## Break\n\n```bash\necho before; exit 3\n```\n\n## Never\n\n```bash\necho never-ran\n```\n");
     walk(&dir, &[])
-        .code(1)
-        .says("✗ exit 3")
-        .warns("step 'break' failed (book.md:5:1)");
+        .expect_code(1)
+        .stdout_has("✗ exit 3")
+        .stderr_has("step 'break' failed (book.md:5:1)");
 
     runbook(
         &dir,
         "# T\n\n## Check\n\n```bash {on_fail=recover on_ok=done}\ntest -e missing-file\n```\n\n## Done\n\n```bash\necho wrong-way\n```\n\n## Recover\n\n<!-- cairn: next=end -->\n\n```bash\necho recovered\n```\n",
     );
     let walk = walk(&dir, &[]);
-    walk.code(0).says("recovered").never_says("wrong-way");
+    walk.expect_code(0)
+        .stdout_has("recovered")
+        .never_says("wrong-way");
 }
 
 #[test]
@@ -131,9 +80,9 @@ fn expect_and_expect_output_decide_success() {
         "# T\n\n## Lenient\n\n```bash {expect=\"0,1\"}\nexit 1\n```\n\n## Output\n\n```bash {expect_output=\"^status: (ok|green)$\"}\nprintf '\\033[32mstatus: green\\033[0m\\n'\n```\n\n## Mismatch\n\n```bash {expect_output=healthy}\necho sick\n```\n",
     );
     walk(&dir, &[])
-        .code(1)
-        .says("the output did not match /healthy/")
-        .warns("step 'mismatch' failed");
+        .expect_code(1)
+        .stdout_has("the output did not match /healthy/")
+        .stderr_has("step 'mismatch' failed");
 }
 
 #[test]
@@ -144,23 +93,25 @@ fn retry_runs_again_until_it_succeeds() {
         "# T\n\n```bash {retry=4 retry_delay=50ms}\nn=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count\necho try $n\n[ $n -ge 3 ]\n```\n",
     );
     walk(&dir, &[])
-        .code(0)
-        .says("try 3")
-        .says("after 3 tries: ok")
+        .expect_code(0)
+        .stdout_has("try 3")
+        .stdout_has("after 3 tries: ok")
         .never_says("try 4");
     std::fs::remove_file(dir.path().join("count")).unwrap();
     runbook(
         &dir,
         "# T\n\n```bash {retry=1 retry_delay=10ms}\necho attempt; false\n```\n",
     );
-    walk(&dir, &[]).code(1).says("after 2 tries: failed");
+    walk(&dir, &[])
+        .expect_code(1)
+        .stdout_has("after 2 tries: failed");
 }
 
 #[test]
 fn a_timeout_fails_the_block() {
     let dir = TempDir::new().unwrap();
     runbook(&dir, "# T\n\n```bash {timeout=300ms}\nsleep 30\n```\n");
-    walk(&dir, &[]).code(1).says("✗ timeout");
+    walk(&dir, &[]).expect_code(1).stdout_has("✗ timeout");
 }
 
 #[test]
@@ -171,18 +122,18 @@ fn a_missing_value_stops_and_names_the_flag() {
         "---\nparams:\n  REGION: { prompt: \"Which region?\", choices: [eu, us] }\n---\n# T\n\n```bash\necho \"region=$REGION\"\nkubectl logs <pod name> >/dev/null 2>&1 || echo \"pod=<pod name>\"\n```\n",
     );
     walk(&dir, &[])
-        .code(2)
-        .warns("REGION has no value (book.md:8:14)")
-        .warns("it asks: Which region?")
-        .warns("--param 'REGION=VALUE'");
+        .expect_code(2)
+        .stderr_has("REGION has no value (book.md:8:14)")
+        .stderr_has("it asks: Which region?")
+        .stderr_has("--param 'REGION=VALUE'");
     walk(&dir, &["--param", "REGION=eu"])
-        .code(2)
-        .warns("<pod name> has no value (book.md:9:14)")
-        .warns("--param 'pod name=VALUE'");
+        .expect_code(2)
+        .stderr_has("<pod name> has no value (book.md:9:14)")
+        .stderr_has("--param 'pod name=VALUE'");
     walk(&dir, &["--param", "REGION=eu", "--param", "pod name=web 1"])
-        .code(0)
-        .says("region=eu")
-        .says("pod=web 1");
+        .expect_code(0)
+        .stdout_has("region=eu")
+        .stdout_has("pod=web 1");
 }
 
 #[test]
@@ -202,10 +153,10 @@ fn values_cannot_inject_commands() {
             &format!("target={hostile}"),
         ],
     );
-    walk.code(0)
-        .says(&format!("var={hostile}"))
-        .says(&format!("plain {hostile} dq {hostile} sq {hostile}"))
-        .says(&format!("hd {hostile}"));
+    walk.expect_code(0)
+        .stdout_has(&format!("var={hostile}"))
+        .stdout_has(&format!("plain {hostile} dq {hostile} sq {hostile}"))
+        .stdout_has(&format!("hd {hostile}"));
     for file in ["pwned1", "pwned2", "pwned3"] {
         assert!(!dir.path().join(file).exists(), "{file} was created");
     }
@@ -227,9 +178,9 @@ fn secrets_never_show_or_reach_disk() {
             "DB_PASS=pw-abcdef",
         ],
     )
-    .code(0)
-    .says("token=[redacted] pass=[redacted]")
-    .says("url://u:[redacted]@h")
+    .expect_code(0)
+    .stdout_has("token=[redacted] pass=[redacted]")
+    .stdout_has("url://u:[redacted]@h")
     .never_says("tok-123456")
     .never_says("pw-abcdef");
 }
@@ -240,11 +191,13 @@ fn destructive_commands_need_yes() {
     std::fs::create_dir(dir.path().join("victim")).unwrap();
     runbook(&dir, "# T\n\n## Clean\n\n```bash\nrm -rf victim\n```\n");
     walk(&dir, &[])
-        .code(2)
-        .warns("step 'clean' needs a typed confirmation (book.md:5:1)")
-        .warns("--yes");
+        .expect_code(2)
+        .stderr_has("step 'clean' needs a typed confirmation (book.md:5:1)")
+        .stderr_has("--yes");
     assert!(dir.path().join("victim").exists());
-    walk(&dir, &["--yes"]).code(0).says("confirmed (--yes)");
+    walk(&dir, &["--yes"])
+        .expect_code(0)
+        .stdout_has("confirmed (--yes)");
     assert!(!dir.path().join("victim").exists());
 }
 
@@ -256,12 +209,12 @@ fn a_decision_stops_unless_chosen() {
         "# T\n\n## Look\n\n<!-- cairn: choose -->\n- Fine: [leave](#leave)\n- Bad: [fix](#fix)\n\n## Fix\n\n<!-- cairn: next=end -->\n\n```bash\necho fixing\n```\n\n## Leave\n\n```bash\necho leaving\n```\n",
     );
     walk(&dir, &[])
-        .code(2)
-        .warns("1. Fine: leave")
-        .warns("--choose look=N");
+        .expect_code(2)
+        .stderr_has("1. Fine: leave")
+        .stderr_has("--choose look=N");
     walk(&dir, &["--choose", "look=2"])
-        .code(0)
-        .says("fixing")
+        .expect_code(0)
+        .stdout_has("fixing")
         .never_says("leaving");
 }
 
@@ -273,10 +226,10 @@ fn a_dry_run_prints_resolved_commands_and_runs_nothing() {
         "---\nparams:\n  NAME: { default: made-by-dry-run }\n---\n# T\n\n```bash\ntouch \"$NAME\" <extra>\nrm -rf \"$NAME\"\n```\n",
     );
     walk(&dir, &["--dry-run", "--param", "extra=two words"])
-        .code(0)
-        .says("$ touch \"$NAME\" 'two words'")
-        .says("$NAME = made-by-dry-run")
-        .says("not run: dry run");
+        .expect_code(0)
+        .stdout_has("$ touch \"$NAME\" 'two words'")
+        .stdout_has("$NAME = made-by-dry-run")
+        .stdout_has("not run: dry run");
     assert!(!dir.path().join("made-by-dry-run").exists());
     assert!(!dir.path().join("two words").exists());
 }
@@ -289,8 +242,8 @@ fn a_runbook_with_errors_is_not_run() {
         "# T\n\n## A\n\n<!-- cairn: next=nowhere -->\n\n```bash\ntouch ran\n```\n",
     );
     walk(&dir, &[])
-        .code(1)
-        .warns("has errors and cannot be run");
+        .expect_code(1)
+        .stderr_has("has errors and cannot be run");
     assert!(!dir.path().join("ran").exists());
 }
 
@@ -301,7 +254,7 @@ fn background_blocks_run_alongside_and_end_with_the_session() {
         &dir,
         "# T\n\n## Serve\n\n```bash {background}\necho $$ > server.pid\nwhile true; do date > beat; sleep 0.05; done\n```\n\n## Use\n\n```bash\nfor i in $(seq 100); do [ -s beat ] && break; sleep 0.05; done\necho beat-seen\n```\n",
     );
-    walk(&dir, &[]).code(0).says("beat-seen");
+    walk(&dir, &[]).expect_code(0).stdout_has("beat-seen");
     let pid = std::fs::read_to_string(dir.path().join("server.pid")).unwrap();
     assert!(
         !Path::new(&format!("/proc/{}", pid.trim())).exists(),
@@ -384,20 +337,22 @@ fn runme_prompt_exports_take_a_given_value() {
         &dir,
         "# T\n\n```sh {\"name\":\"ns\"}\nexport NS=\"default-ns\"\necho \"ns=$NS\"\n```\n",
     );
-    walk(&dir, &[]).code(0).says("ns=default-ns");
+    walk(&dir, &[]).expect_code(0).stdout_has("ns=default-ns");
     walk(&dir, &["--param", "NS=prod"])
-        .code(0)
-        .says("ns=prod")
+        .expect_code(0)
+        .stdout_has("ns=prod")
         .never_says("ns=default-ns");
     runbook(
         &dir,
         "# T\n\n```sh\nexport NS=Enter a namespace\necho \"ns=$NS\"\n```\n",
     );
     walk(&dir, &[])
-        .code(2)
-        .warns("NS has no value")
-        .warns("it asks: Enter a namespace");
-    walk(&dir, &["--param", "NS=x y"]).code(0).says("ns=x y");
+        .expect_code(2)
+        .stderr_has("NS has no value")
+        .stderr_has("it asks: Enter a namespace");
+    walk(&dir, &["--param", "NS=x y"])
+        .expect_code(0)
+        .stdout_has("ns=x y");
 }
 
 #[test]
@@ -410,15 +365,15 @@ fn other_interpreters_and_cwd_run_as_written() {
         "# T\n\n```python3\nimport os\nprint('py sees', os.environ['GIVEN'])\n```\n\n```bash {cwd=data}\necho \"cwd=$(basename \"$PWD\") n=$(( $(cat n.txt) + 1 ))\"\n```\n\n```yaml {interpreter=\"python3 -c 'import sys; print(sys.argv[1].endswith(\\\".script\\\"))'\"}\nkey: value\n```\n\n```bash\necho \"back in $(basename \"$PWD\")\"\n```\n",
     );
     let walk = walk(&dir, &["--param", "GIVEN=yes"]);
-    walk.code(0)
-        .says("py sees yes")
-        .says("cwd=data n=42")
-        .says("True");
+    walk.expect_code(0)
+        .stdout_has("py sees yes")
+        .stdout_has("cwd=data n=42")
+        .stdout_has("True");
     let base = dir
         .path()
         .file_name()
         .unwrap()
         .to_string_lossy()
         .into_owned();
-    walk.says(&format!("back in {base}"));
+    walk.stdout_has(&format!("back in {base}"));
 }

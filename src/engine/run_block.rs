@@ -18,6 +18,19 @@ use super::expect::{judge, output_matches};
 use super::values::placeholder_is_secret;
 use super::{Confirmation, Engine, Operator, Stop};
 
+/// The record of a command that could not be started.
+fn not_started(at: CommandRef, error: &exec::ExecError) -> Event {
+    Event::CommandFinished {
+        at,
+        outcome: Outcome::Error,
+        exit: None,
+        signal: None,
+        duration_ms: 0,
+        output_bytes: 0,
+        reason: Some(error.to_string()),
+    }
+}
+
 /// A command as it runs and as it is recorded and shown.
 struct Rendered {
     run: String,
@@ -291,34 +304,13 @@ impl<'r> Engine<'r> {
                 command: command_index,
                 attempt,
             };
-            self.emit(
-                operator,
-                Event::CommandStarted {
-                    at: at.clone(),
-                    text: command.shown.clone(),
-                    cwd: self.env.secrets().redact_str(&job.cwd.to_string_lossy()),
-                    host: match &job.place {
-                        Place::Remote { destination, .. } => Some(destination.clone()),
-                        Place::Here => None,
-                    },
-                },
-            );
+            let started = self.command_started(&at, &command.shown, &job);
+            self.emit(operator, started);
             spools.push(job.spool_path());
             let finished = match self.execute(&job, operator) {
                 Ok(finished) => finished,
                 Err(error) => {
-                    self.emit(
-                        operator,
-                        Event::CommandFinished {
-                            at,
-                            outcome: Outcome::Error,
-                            exit: None,
-                            signal: None,
-                            duration_ms: 0,
-                            output_bytes: 0,
-                            reason: Some(error.to_string()),
-                        },
-                    );
+                    self.emit(operator, not_started(at, &error));
                     return Outcome::Error;
                 }
             };
@@ -356,6 +348,19 @@ impl<'r> Engine<'r> {
             }
         }
         Outcome::Ok
+    }
+
+    /// The record of `job` starting; `shown` is the command as recorded (redacted).
+    fn command_started(&self, at: &CommandRef, shown: &str, job: &Job) -> Event {
+        Event::CommandStarted {
+            at: at.clone(),
+            text: shown.to_string(),
+            cwd: self.env.secrets().redact_str(&job.cwd.to_string_lossy()),
+            host: match &job.place {
+                Place::Remote { destination, .. } => Some(destination.clone()),
+                Place::Here => None,
+            },
+        }
     }
 
     /// Runs a job to its end, passing its output to the operator as it comes.
@@ -418,33 +423,15 @@ impl<'r> Engine<'r> {
             command: 0,
             attempt: 1,
         };
-        self.emit(
-            operator,
-            Event::CommandStarted {
-                at: at.clone(),
-                text: shown.join("\n"),
-                cwd: self.env.secrets().redact_str(&job.cwd.to_string_lossy()),
-                host: None,
-            },
-        );
+        let started = self.command_started(&at, &shown.join("\n"), &job);
+        self.emit(operator, started);
         let outcome = match exec::spawn(&job) {
             Ok(running) => {
                 self.background.push((at, running));
                 Outcome::Ok
             }
             Err(error) => {
-                self.emit(
-                    operator,
-                    Event::CommandFinished {
-                        at,
-                        outcome: Outcome::Error,
-                        exit: None,
-                        signal: None,
-                        duration_ms: 0,
-                        output_bytes: 0,
-                        reason: Some(error.to_string()),
-                    },
-                );
+                self.emit(operator, not_started(at, &error));
                 Outcome::Error
             }
         };

@@ -157,6 +157,16 @@ pub enum ExecError {
     Io(String),
 }
 
+impl ExecError {
+    /// Makes the error for `program` failing to start, from a message.
+    fn spawning(program: &str) -> impl Fn(String) -> ExecError + '_ {
+        move |message| ExecError::Spawn {
+            program: program.to_string(),
+            message,
+        }
+    }
+}
+
 impl std::fmt::Display for ExecError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -18,10 +18,7 @@ pub(super) fn spawn(
     feed: &SyncSender<Feed>,
 ) -> Result<Parts, ExecError> {
     let program = argv.first().cloned().unwrap_or_default();
-    let spawn_error = |message: String| ExecError::Spawn {
-        program: program.clone(),
-        message,
-    };
+    let spawn_error = ExecError::spawning(&program);
     let io_error = |error: std::io::Error| spawn_error(error.to_string());
     let (stdout_reader, stdout_writer) = std::io::pipe().map_err(io_error)?;
     let (stderr_reader, stderr_writer) = std::io::pipe().map_err(io_error)?;

@@ -34,10 +34,7 @@ pub(super) fn spawn(
     feed: &SyncSender<Feed>,
 ) -> Result<Parts, ExecError> {
     let program = argv.first().cloned().unwrap_or_default();
-    let spawn_error = |message: String| ExecError::Spawn {
-        program: program.clone(),
-        message,
-    };
+    let spawn_error = ExecError::spawning(&program);
     let size = PtySize {
         rows: rows.max(2),
         cols: cols.max(10),
