@@ -1,9 +1,10 @@
-//! The `--auto` operator: answers nothing it was not told on the command line, and prints
-//! the walk as it happens: each step, each command, its output as it comes, and how it
-//! ended, with markers a reader (or `grep`) finds at once.
+//! The `--auto` operator: prints the walk as it happens (each step, each command, its
+//! output as it comes, and how it ended, with markers a reader or `grep` finds at once), and
+//! answers questions on the terminal when there is one, or not at all.
 
 use std::io::Write;
 
+use super::ask::Asker;
 use crate::ansi::{Painter, BOLD, CYAN_BOLD, DIM, RED_BOLD, YELLOW};
 use crate::engine::{Ask, Confirmation, Operator};
 use crate::runbook::{Decision, Runbook, Step};
@@ -11,6 +12,8 @@ use crate::session::{Event, Outcome, SessionOutcome, Stamped, ValueSource};
 
 pub struct AutoOperator<'r> {
     runbook: &'r Runbook,
+    /// Asks on the terminal when there is one; without, every question goes unanswered.
+    asker: Option<Asker>,
     paint: Painter,
     out: std::io::Stdout,
     /// Whether the last byte printed ended a line (output may stop mid-line).
@@ -19,9 +22,10 @@ pub struct AutoOperator<'r> {
 }
 
 impl<'r> AutoOperator<'r> {
-    pub fn new(runbook: &'r Runbook, color: bool) -> AutoOperator<'r> {
+    pub fn new(runbook: &'r Runbook, color: bool, asker: Option<Asker>) -> AutoOperator<'r> {
         AutoOperator {
             runbook,
+            asker,
             paint: Painter::new(color),
             out: std::io::stdout(),
             at_line_start: true,
@@ -95,16 +99,16 @@ impl<'r> AutoOperator<'r> {
 }
 
 impl Operator for AutoOperator<'_> {
-    fn value(&mut self, _ask: &Ask) -> Option<String> {
-        None
+    fn value(&mut self, ask: &Ask) -> Option<String> {
+        self.asker.as_ref()?.value(ask)
     }
 
-    fn confirm(&mut self, _confirmation: &Confirmation) -> Option<String> {
-        None
+    fn confirm(&mut self, confirmation: &Confirmation) -> Option<String> {
+        self.asker.as_ref()?.confirm(confirmation)
     }
 
-    fn choose(&mut self, _step: &Step, _decision: &Decision) -> Option<usize> {
-        None
+    fn choose(&mut self, step: &Step, decision: &Decision) -> Option<usize> {
+        self.asker.as_ref()?.choose(step, decision)
     }
 
     fn event(&mut self, stamped: &Stamped) {

@@ -1,6 +1,7 @@
 //! The command line: parses arguments with clap, runs the subcommand, and maps the outcome to
 //! the exit codes of DESIGN.md (0 success, 1 runbook errors or a failed step, 2 usage errors).
 
+mod ask;
 mod auto;
 mod check;
 mod files;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::ask::Asker;
 use super::auto::AutoOperator;
 use super::{print_error, stdout_color, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
 use crate::engine::{start_dir, Answers, Engine, Environment, Settings, Stop};
@@ -118,7 +119,7 @@ pub fn run(args: &RunArgs) -> i32 {
     };
     let env = Environment::new(std::env::vars(), start_dir(&runbook));
     let mut engine = Engine::new(&runbook, settings, answers, env, interrupt);
-    let mut operator = AutoOperator::new(&runbook, stdout_color());
+    let mut operator = AutoOperator::new(&runbook, stdout_color(), Asker::for_terminal());
     match engine.walk(&mut operator) {
         Ok(()) => EXIT_OK,
         Err(stop) => report(&runbook, &stop),

@@ -1,0 +1,108 @@
+//! A headless walk on a real terminal (tmux): questions are asked there and answered by
+//! typing, a secret is typed without echo, a destructive step needs its id typed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A tmux server of our own (its own socket), killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(dir: &Path, command: &str) -> Tmux {
+        let tmux = Tmux {
+            socket: format!("cairn-test-{}", std::process::id()),
+        };
+        let status = tmux
+            .cmd()
+            .args(["new-session", "-d", "-x", "100", "-y", "40", "-c"])
+            .arg(dir)
+            .arg(command)
+            .status()
+            .expect("tmux is needed (.ci/run installs it)");
+        assert!(status.success());
+        tmux
+    }
+
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::new("tmux");
+        cmd.args(["-L", &self.socket]).env_remove("TMUX");
+        cmd
+    }
+
+    fn screen(&self) -> String {
+        let output = self
+            .cmd()
+            .args(["capture-pane", "-p", "-S", "-200"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(needle) {
+                return screen;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{needle:?} never appeared:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn type_line(&self, text: &str) {
+        let status = self.cmd().args(["send-keys", "-l", text]).status().unwrap();
+        assert!(status.success());
+        let status = self.cmd().args(["send-keys", "Enter"]).status().unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").status();
+    }
+}
+
+#[test]
+fn questions_are_asked_and_answered_on_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("victim")).unwrap();
+    std::fs::write(
+        dir.path().join("book.md"),
+        "# Prompts\n\n## Clean\n\n```bash\nrm -rf victim\n```\n\n## Log in\n\n```bash\necho \"logged in with $DB_PASSWORD\"\n```\n\n\
+         ## Decide\n\n<!-- cairn: choose -->\n- Stop here: [finish](#finish)\n- Go on: [more](#more)\n\n## More\n\n```bash\necho went-on\n```\n\n## Finish\n\n```bash\necho finished\n```\n",
+    )
+    .unwrap();
+    let cairn = env!("CARGO_BIN_EXE_cairn");
+    let tmux = Tmux::start(
+        dir.path(),
+        &format!("NO_COLOR=1 {cairn} run book.md; echo EXIT=$?; sleep 60"),
+    );
+    tmux.wait_for("Type `clean` or `yes`");
+    tmux.type_line("nope");
+    tmux.wait_for("`nope` is neither `clean` nor `yes`");
+    tmux.type_line("clean");
+    tmux.wait_for("DB_PASSWORD (used at book.md:12:22)");
+    assert!(!dir.path().join("victim").exists());
+    tmux.type_line("hunter22");
+    tmux.wait_for("logged in with [redacted]");
+    tmux.wait_for("Choose 1-2");
+    tmux.type_line("2");
+    let screen = tmux.wait_for("EXIT=0");
+    assert!(
+        screen.contains("went-on") && screen.contains("finished"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("hunter22"),
+        "the secret was echoed:\n{screen}"
+    );
+}
