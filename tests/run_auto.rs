@@ -313,9 +313,12 @@ fn cairn_runbook_is_short_for_cairn_run() {
 #[test]
 fn the_getting_started_runbook_walks_to_the_end() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The tour makes its scratch directory under $TMPDIR: keep it in ours.
+    let tmp = TempDir::new().unwrap();
     let output = Command::cargo_bin("cairn")
         .unwrap()
         .current_dir(root)
+        .env("TMPDIR", tmp.path())
         .args(["run", "runbooks/getting-started.md", "--auto"])
         .args(["--choose", "choose-a-path=1", "--param", "GREETING=Hi"])
         .env("NO_COLOR", "1")
