@@ -213,6 +213,7 @@ fn cairn_side(case: Case, dir: &Path, bytes: u64) -> Sample {
         secrets: Secrets::new(),
         streamed: true,
         capture: None,
+        eof_on_stdin: false,
     };
     let mut null = File::create("/dev/null").unwrap();
     let start_rss_kib = max_rss_kib(UsageWho::RUSAGE_SELF);

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use cairn::exec::{spawn, Finished, Interrupt, Job, Place, Terminal};
+use cairn::exec::{spawn, Capture, Finished, Interrupt, Job, Place, Terminal};
 use cairn::session::redact::Secrets;
 
 fn job(dir: &Path, script: &str) -> Job {
@@ -24,6 +24,7 @@ fn job(dir: &Path, script: &str) -> Job {
         secrets: Secrets::new(),
         streamed: true,
         capture: None,
+        eof_on_stdin: false,
     }
 }
 
@@ -178,7 +179,10 @@ fn pipes_capture_stdout_alone() {
         "echo out; echo err >&2; if [ -t 1 ]; then echo tty; fi",
     );
     job.terminal = Terminal::Pipes;
-    job.capture = Some(1024);
+    job.capture = Some(Capture {
+        limit: 1024,
+        secret: false,
+    });
     let (finished, output) = run(&job);
     assert_eq!(finished.exit.code, Some(0));
     assert_eq!(finished.captured.as_deref(), Some(&b"out\n"[..]));
@@ -197,4 +201,82 @@ fn a_missing_directory_or_interpreter_is_an_error_not_a_crash() {
     missing_program.interpreter = "no-such-interpreter-here".into();
     let error = spawn(&missing_program).err().unwrap();
     assert!(error.to_string().contains("could not start"), "{error}");
+}
+
+#[test]
+fn a_secret_capture_is_kept_but_never_shown_or_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut job = job(dir.path(), "echo tok-4242-secret; echo visible >&2");
+    job.terminal = Terminal::Pipes;
+    job.capture = Some(Capture {
+        limit: 1024,
+        secret: true,
+    });
+    let (finished, output) = run(&job);
+    assert_eq!(
+        finished.captured.as_deref(),
+        Some(&b"tok-4242-secret\n"[..])
+    );
+    assert_eq!(text(&output), "visible\n");
+    let spooled = std::fs::read(dir.path().join("job.out")).unwrap();
+    assert_eq!(text(&spooled), "visible\n");
+}
+
+#[test]
+fn a_capture_too_big_for_a_variable_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut job = job(dir.path(), "head -c 5000 /dev/zero | tr '\\0' x");
+    job.terminal = Terminal::Pipes;
+    job.capture = Some(Capture {
+        limit: 1024,
+        secret: false,
+    });
+    let (finished, _) = run(&job);
+    assert_eq!(finished.captured, None);
+    assert!(
+        finished.problems[0].contains("write it to a file instead"),
+        "{:?}",
+        finished.problems
+    );
+}
+
+#[test]
+fn outputs_and_scripts_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let job = job(dir.path(), "stat -c %a \"$0\"; echo printed");
+    let (finished, output) = run(&job);
+    assert_eq!(finished.exit.code, Some(0));
+    assert!(text(&output).starts_with("600"), "{}", text(&output));
+    let mode = std::fs::metadata(dir.path().join("job.out"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn a_process_that_escapes_the_group_cannot_hold_the_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pids");
+    let started = std::time::Instant::now();
+    let (finished, _) = run(&job(
+        dir.path(),
+        &format!(
+            "setsid sh -c 'echo $$ > \"{}\"; sleep 30' &\nsleep 0.2\necho main-done",
+            pid_file.display()
+        ),
+    ));
+    assert_eq!(finished.exit.code, Some(0));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "waited {:?}",
+        started.elapsed()
+    );
+    for pid in pids(&pid_file) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
 }

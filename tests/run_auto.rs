@@ -380,3 +380,83 @@ fn other_interpreters_and_cwd_run_as_written() {
         .into_owned();
     walk.stdout_has(&format!("back in {base}"));
 }
+
+#[test]
+fn captures_come_only_from_blocks_that_succeed() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "# T\n\n## Get\n\n```bash {capture=POD timeout=1s on_fail=cleanup}\necho web-1-partial; sleep 5\n```\n\n## Cleanup\n\n```bash\necho \"cleanup sees POD=${POD:-unset}\"\n```\n",
+    );
+    walk(&dir, &[])
+        .expect_code(0)
+        .stdout_has("cleanup sees POD=unset")
+        .never_says("= POD=");
+}
+
+#[test]
+fn a_secret_capture_is_masked_everywhere() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "# T\n\n```bash {capture=API_TOKEN}\nprintf 's3cret%s\\n' TokenValue\n```\n\n```bash\necho \"len=${#API_TOKEN} value=$API_TOKEN\"\n```\n",
+    );
+    walk(&dir, &[])
+        .expect_code(0)
+        .stdout_has("len=16 value=[redacted]")
+        .stdout_has("= API_TOKEN=[redacted] (captured)")
+        .never_says("s3cretTokenValue");
+}
+
+#[test]
+fn a_background_block_that_dies_is_recorded_as_failed() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "# T\n\n```bash {background}\nexit 3\n```\n\n```bash\nsleep 0.3\n```\n",
+    );
+    walk(&dir, &[])
+        .expect_code(0)
+        .stdout_has("✗ exit 3")
+        .stdout_has("ended on its own before the session did");
+}
+
+#[test]
+fn a_command_waiting_for_input_ends_when_nobody_can_type() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "# T\n\n```bash {timeout=20s}\nif read -r -p 'continue? ' answer; then echo got-$answer; else echo no-input; fi\n```\n",
+    );
+    let started = std::time::Instant::now();
+    walk(&dir, &[]).expect_code(0).stdout_has("no-input");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn several_assignments_on_one_export_line_are_not_a_question() {
+    let dir = TempDir::new().unwrap();
+    runbook(
+        &dir,
+        "# T\n\n```bash\nexport REGION=eu-west-1 ZONE=b\n```\n\n```bash\necho \"$REGION/$ZONE\"\n```\n",
+    );
+    walk(&dir, &[]).expect_code(0).stdout_has("eu-west-1/b");
+}
+
+#[test]
+fn an_environment_that_is_not_utf8_is_no_crash() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TempDir::new().unwrap();
+    runbook(&dir, "# T\n\n```bash\necho fine\n```\n");
+    let output = Command::cargo_bin("cairn")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["run", "book.md", "--auto"])
+        .env("BADVAR", std::ffi::OsStr::from_bytes(b"\xff\xfe"))
+        .output()
+        .unwrap();
+    Run::from_output(&output)
+        .expect_code(0)
+        .stdout_has("fine")
+        .stderr_has("$BADVAR is not UTF-8");
+}

@@ -3,6 +3,7 @@
 //! the walk, and anything it would have to ask stops the run with a message naming the flag
 //! that answers it.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -86,6 +87,7 @@ pub fn run(args: &RunArgs) -> i32 {
     }
     let dirs = tempfile::Builder::new()
         .prefix("cairn-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
         .tempdir()
         .and_then(|work| Ok((work, private_memory_dir()?)));
     let (work_dir, scratch_dir) = match dirs {
@@ -96,13 +98,14 @@ pub fn run(args: &RunArgs) -> i32 {
         }
     };
     let interrupt = Interrupt::new();
-    for signal in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
+    // Ctrl-C goes to the running command (the engine forwards it), not to cairn; SIGTERM and
+    // SIGHUP end the running command's process group and the walk.
+    for (signal, flag) in [
+        (signal_hook::consts::SIGINT, interrupt.flag()),
+        (signal_hook::consts::SIGTERM, interrupt.terminate_flag()),
+        (signal_hook::consts::SIGHUP, interrupt.terminate_flag()),
     ] {
-        // Ctrl-C goes to the running command (the engine forwards it), not to cairn.
-        if let Err(error) = signal_hook::flag::register(signal, interrupt.flag()) {
+        if let Err(error) = signal_hook::flag::register(signal, flag) {
             print_error(&format!("could not handle signal {signal}: {error}"));
         }
     }
@@ -117,13 +120,32 @@ pub fn run(args: &RunArgs) -> i32 {
         choices: args.choices.iter().cloned().collect(),
         yes: args.yes,
     };
-    let env = Environment::new(std::env::vars(), start_dir(&runbook));
+    let env = Environment::new(utf8_environment(), start_dir(&runbook));
     let mut engine = Engine::new(&runbook, settings, answers, env, interrupt);
     let mut operator = AutoOperator::new(&runbook, stdout_color(), Asker::for_terminal());
     match engine.walk(&mut operator) {
         Ok(()) => EXIT_OK,
         Err(stop) => report(&runbook, &stop),
     }
+}
+
+/// cairn's environment, less variables whose name or value is not UTF-8 (said on stderr):
+/// values pass through text everywhere in cairn, and a lossy copy would be a wrong value.
+fn utf8_environment() -> Vec<(String, String)> {
+    let mut vars = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        match (name.into_string(), value.into_string()) {
+            (Ok(name), Ok(value)) => vars.push((name, value)),
+            (Ok(name), Err(_)) => {
+                eprintln!("warning: ${name} is not UTF-8; commands will not see it")
+            }
+            (Err(name), _) => eprintln!(
+                "warning: the variable {} has a name that is not UTF-8; commands will not see it",
+                name.to_string_lossy()
+            ),
+        }
+    }
+    vars
 }
 
 /// A private (0700) directory in memory for scripts and shell state, which can hold secrets:
@@ -134,7 +156,10 @@ fn private_memory_dir() -> std::io::Result<tempfile::TempDir> {
         .filter(|dir| dir.is_dir())
         .or_else(|| Some(PathBuf::from("/dev/shm")).filter(|dir| dir.is_dir()))
         .unwrap_or_else(std::env::temp_dir);
-    tempfile::Builder::new().prefix("cairn-").tempdir_in(base)
+    tempfile::Builder::new()
+        .prefix("cairn-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .tempdir_in(base)
 }
 
 fn settings(
@@ -161,6 +186,7 @@ fn settings(
         rows,
         grace: Duration::from_secs(3),
         ssh_command: std::env::var("CAIRN_SSH_COMMAND").unwrap_or_else(|_| "ssh".into()),
+        stdin_is_terminal: std::io::stdin().is_terminal(),
     }
 }
 
@@ -168,7 +194,6 @@ fn settings(
 /// `COLUMNS` x `LINES`, else 80x24. (Asking crossterm without a terminal would start
 /// `tput` twice: tens of milliseconds for nothing.)
 fn terminal_size() -> (u16, u16) {
-    use std::io::IsTerminal;
     if std::io::stdout().is_terminal() {
         if let Ok(size) = crossterm::terminal::size() {
             return size;

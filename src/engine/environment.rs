@@ -74,7 +74,7 @@ impl Environment {
         self.secrets.add(value);
     }
 
-    fn is_secret(&self, name: &str) -> bool {
+    pub fn is_secret(&self, name: &str) -> bool {
         is_secret_name(name) || self.secret_names.iter().any(|known| known == name)
     }
 
@@ -135,7 +135,10 @@ impl Environment {
         let mut after: BTreeMap<String, String> = state
             .exported
             .into_iter()
-            .filter(|(name, _)| !SHELL_OWN.contains(&name.as_str()))
+            // The wrapper's own variables show up when a script runs `set -a`.
+            .filter(|(name, _)| {
+                !SHELL_OWN.contains(&name.as_str()) && !name.starts_with("__cairn_")
+            })
             .collect();
         let mut set = Vec::new();
         let mut unset = Vec::new();

@@ -95,6 +95,7 @@ mod tests {
             state: None,
             captured: None,
             problems: Vec::new(),
+            stopped: false,
         }
     }
 

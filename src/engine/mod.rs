@@ -54,6 +54,8 @@ pub struct Settings {
     pub grace: Duration,
     /// `ssh` and its options, for `host=`.
     pub ssh_command: String,
+    /// Someone can type into commands (a terminal on cairn's stdin).
+    pub stdin_is_terminal: bool,
 }
 
 /// Why a walk stopped before the end.
@@ -107,19 +109,24 @@ fn now_ms() -> u64 {
         })
 }
 
-/// The directory a session starts in: front matter `cwd` (relative to the runbook), or
-/// the runbook's own directory, as Runme does.
-pub fn start_dir(runbook: &Runbook) -> PathBuf {
-    let base = Path::new(&runbook.path)
+/// The directory the runbook is in, absolute.
+pub fn runbook_dir(runbook: &Runbook) -> PathBuf {
+    let dir = Path::new(&runbook.path)
         .parent()
         .map(Path::to_path_buf)
         .filter(|dir| !dir.as_os_str().is_empty())
         .unwrap_or_else(|| PathBuf::from("."));
-    let dir = match &runbook.front_matter.cwd {
+    std::path::absolute(&dir).unwrap_or(dir)
+}
+
+/// The directory a session starts in: front matter `cwd` (relative to the runbook), or
+/// the runbook's own directory, as Runme does.
+pub fn start_dir(runbook: &Runbook) -> PathBuf {
+    let base = runbook_dir(runbook);
+    match &runbook.front_matter.cwd {
         Some(cwd) => base.join(cwd),
         None => base,
-    };
-    std::path::absolute(&dir).unwrap_or(dir)
+    }
 }
 
 impl<'r> Engine<'r> {
@@ -370,17 +377,27 @@ impl<'r> Engine<'r> {
     fn stop_background(&mut self, operator: &mut dyn Operator) {
         for (at, running) in std::mem::take(&mut self.background) {
             let finished = running.stop();
+            let (outcome, reason) = if finished.stopped {
+                // Ended as planned: a background block lives as long as its session.
+                (Outcome::Ok, "ended with the session".to_string())
+            } else if finished.exit.code == Some(0) {
+                (Outcome::Ok, "ended on its own".to_string())
+            } else {
+                (
+                    Outcome::Failed,
+                    "ended on its own before the session did".to_string(),
+                )
+            };
             self.emit(
                 operator,
                 Event::CommandFinished {
                     at,
-                    // Ended as planned: a background block lives as long as its session.
-                    outcome: Outcome::Ok,
+                    outcome,
                     exit: finished.exit.code,
                     signal: finished.exit.signal,
                     duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
                     output_bytes: finished.output_bytes,
-                    reason: Some("ended with the session".into()),
+                    reason: Some(reason),
                 },
             );
         }

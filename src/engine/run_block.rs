@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::exec::{self, Finished, Job, Place, Terminal};
+use crate::exec::{self, Capture, Finished, Job, Place, Terminal};
 use crate::runbook::options::Confirm;
 use crate::runbook::variables::prompt_env;
 use crate::runbook::{Block, Step};
@@ -38,8 +38,9 @@ struct Rendered {
     shown: String,
 }
 
-/// The most of a command's stdout `capture=` keeps.
-const CAPTURE_LIMIT: usize = 1024 * 1024;
+/// The most of a command's stdout `capture=` keeps: one environment string must stay under
+/// 128 KiB, or no later program could even be started with it.
+const CAPTURE_LIMIT: usize = 100 * 1024;
 /// Between tries of a `retry=` block when `retry_delay` is not given.
 const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
 
@@ -255,17 +256,20 @@ impl<'r> Engine<'r> {
             None => Place::Here,
         };
         let cwd = match &block.options.cwd {
-            Some(dir) => super::start_dir(self.runbook).join(dir),
+            Some(dir) => super::runbook_dir(self.runbook).join(dir),
             None => self.env.cwd.clone(),
         };
-        let capture = block.options.capture.is_some();
+        let capture = block.options.capture.as_ref().map(|name| Capture {
+            limit: CAPTURE_LIMIT,
+            secret: self.env.is_secret(name),
+        });
         Job {
             script: script.to_string(),
             interpreter: interpreter.to_string(),
             place,
             env: self.env.vars(),
             cwd,
-            terminal: if capture {
+            terminal: if capture.is_some() {
                 Terminal::Pipes
             } else {
                 Terminal::Pty {
@@ -280,7 +284,8 @@ impl<'r> Engine<'r> {
             name: format!("{:06}", self.jobs),
             secrets: self.env.secrets().clone(),
             streamed: true,
-            capture: capture.then_some(CAPTURE_LIMIT),
+            capture,
+            eof_on_stdin: !self.settings.stdin_is_terminal,
         }
     }
 
@@ -297,6 +302,10 @@ impl<'r> Engine<'r> {
         let block = &step.blocks[index];
         let mut spools: Vec<PathBuf> = Vec::new();
         for (command_index, command) in commands.iter().enumerate() {
+            // A Ctrl-C between two commands stops before the next one starts.
+            if self.interrupt.take() {
+                return Outcome::Interrupted;
+            }
             let job = self.job(step, block, command_index, &command.run, interpreter);
             let at = CommandRef {
                 step: step.id.clone(),
@@ -315,6 +324,14 @@ impl<'r> Engine<'r> {
                 }
             };
             let (mut outcome, mut reason) = judge(&finished, &block.options);
+            if outcome == Outcome::Ok
+                && block.options.capture.is_some()
+                && finished.captured.is_none()
+            {
+                // What the block was to capture cannot be trusted: later blocks would run
+                // with a wrong value.
+                outcome = Outcome::Failed;
+            }
             let last = command_index + 1 == commands.len();
             if outcome == Outcome::Ok && last {
                 if let Some(pattern) = &block.options.expect_output {
@@ -330,7 +347,7 @@ impl<'r> Engine<'r> {
                 let problems = finished.problems.join("; ");
                 reason = Some(reason.map_or(problems.clone(), |why| format!("{why}; {problems}")));
             }
-            self.absorb(block, &job, &finished, operator);
+            self.absorb(block, outcome, &finished, operator);
             self.emit(
                 operator,
                 Event::CommandFinished {
@@ -374,16 +391,21 @@ impl<'r> Engine<'r> {
     }
 
     /// Takes what a finished job leaves for later blocks: its shell state and its capture.
+    /// The shell's state carries over whatever the exit code (as in one shell session); a
+    /// capture only from a block that succeeded.
     fn absorb(
         &mut self,
         block: &Block,
-        job: &Job,
+        outcome: Outcome,
         finished: &Finished,
         operator: &mut dyn Operator,
     ) {
         if let Some(state) = finished.state.clone() {
             let event = self.env.absorb(state, block.options.cwd.is_some());
             self.emit_some(operator, event);
+        }
+        if outcome != Outcome::Ok {
+            return;
         }
         if let (Some(name), Some(bytes)) = (&block.options.capture, &finished.captured) {
             let text = String::from_utf8_lossy(bytes);
@@ -393,7 +415,6 @@ impl<'r> Engine<'r> {
                 .set(ValueSource::Capture, vec![(name.clone(), value)]);
             self.emit_some(operator, event);
         }
-        let _ = job;
     }
 
     /// Starts a `background` block: it runs while the walk goes on and ends with the session.

@@ -14,13 +14,11 @@ pub mod output;
 mod pipes;
 mod pty;
 
-use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
@@ -28,7 +26,7 @@ use nix::sys::signal::Signal;
 use crate::session::redact::Secrets;
 pub use exported::ShellState;
 pub use group::Group;
-use output::{Feed, Keep, Sink};
+use output::{Feed, Keep, Spool, Stream};
 
 /// Where a job's output goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +36,15 @@ pub enum Terminal {
     Pty { cols: u16, rows: u16 },
     /// Plain pipes: stdout and stderr apart (needed to capture stdout alone).
     Pipes,
+}
+
+/// What `capture=` keeps of a job's stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capture {
+    /// The most bytes kept; more is reported as a problem.
+    pub limit: usize,
+    /// The value will be a secret: stdout is kept only, never shown or written to disk.
+    pub secret: bool,
 }
 
 /// Where the job runs.
@@ -78,8 +85,12 @@ pub struct Job {
     pub secrets: Secrets,
     /// Send output chunks to the caller (a background job only spools to disk).
     pub streamed: bool,
-    /// Keep up to this many bytes of stdout (pipes only) for `capture=`.
-    pub capture: Option<usize>,
+    /// Keep stdout for `capture=` (pipes only).
+    pub capture: Option<Capture>,
+    /// Type end-of-input (^D) into the terminal at the start: nobody can type into it
+    /// (a headless walk without a terminal), so a program that waits for input ends
+    /// instead of hanging until its timeout.
+    pub eof_on_stdin: bool,
 }
 
 impl Job {
@@ -140,7 +151,7 @@ struct Scratch {
 }
 
 fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), ExecError> {
-    File::create(path)
+    output::private_file(path)
         .and_then(|mut file| file.write_all(bytes))
         .map_err(|error| ExecError::Io(format!("could not write {}: {error}", path.display())))
 }
@@ -205,15 +216,21 @@ pub struct Finished {
     /// What the shell left behind (shell interpreters run here only, and only when the
     /// shell itself reached its end).
     pub state: Option<ShellState>,
-    /// Stdout, for `capture=`.
+    /// Stdout, for `capture=`; `None` when it could not be kept whole (see `problems`).
     pub captured: Option<Vec<u8>>,
     /// Something that went wrong around the job (its output could not be stored whole…).
     pub problems: Vec<String>,
+    /// Ended by `Running::stop`, not on its own.
+    pub stopped: bool,
 }
 
-/// Asks a running job to stop (Ctrl-C, the end of the session).
+/// Asks a running job to stop: Ctrl-C (an interrupt, forwarded to the job as SIGINT), or
+/// SIGTERM / SIGHUP to cairn (a termination, which ends the job's process group).
 #[derive(Clone, Debug, Default)]
-pub struct Interrupt(Arc<AtomicBool>);
+pub struct Interrupt {
+    interrupt: Arc<AtomicBool>,
+    terminate: Arc<AtomicBool>,
+}
 
 impl Interrupt {
     pub fn new() -> Interrupt {
@@ -221,17 +238,26 @@ impl Interrupt {
     }
 
     pub fn raise(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.interrupt.store(true, Ordering::SeqCst);
     }
 
-    /// True once, then false until raised again.
+    /// True once per interrupt raised, and always once cairn is terminating.
     pub fn take(&self) -> bool {
-        self.0.swap(false, Ordering::SeqCst)
+        self.interrupt.swap(false, Ordering::SeqCst) || self.terminating()
     }
 
-    /// The flag itself, for signal handlers to set.
+    pub fn terminating(&self) -> bool {
+        self.terminate.load(Ordering::SeqCst)
+    }
+
+    /// The interrupt flag itself, for a SIGINT handler to set.
     pub fn flag(&self) -> Arc<AtomicBool> {
-        Arc::clone(&self.0)
+        Arc::clone(&self.interrupt)
+    }
+
+    /// The termination flag, for SIGTERM and SIGHUP handlers to set.
+    pub fn terminate_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.terminate)
     }
 }
 
@@ -242,8 +268,11 @@ pub struct Running {
     pub input: Option<Box<dyn Write + Send>>,
     resize: Option<Box<dyn Fn(u16, u16) + Send>>,
     feed: mpsc::Receiver<Feed>,
-    readers: Vec<JoinHandle<Option<Keep>>>,
-    sink: Arc<Mutex<Sink>>,
+    /// How many readers will say they reached their end.
+    readers: usize,
+    spool: Arc<Mutex<Spool>>,
+    keep: Option<Arc<Mutex<Keep>>>,
+    abandoned: Arc<AtomicBool>,
     started: Instant,
     timeout: Option<Duration>,
     grace: Duration,
@@ -266,15 +295,34 @@ pub fn spawn(job: &Job) -> Result<Running, ExecError> {
     // that those never wait behind output nobody reads (a background job's).
     let (feed_tx, feed) = mpsc::sync_channel(output::FEED_CHUNKS + 4);
     let to_caller = job.streamed.then(|| feed_tx.clone());
-    let sink = Arc::new(Mutex::new(Sink::new(
-        job.spool_path(),
-        job.secrets.redactor(),
+    let spool = Arc::new(Mutex::new(Spool::new(job.spool_path())));
+    let keep = job
+        .capture
+        .map(|capture| Arc::new(Mutex::new(Keep::new(capture.limit))));
+    let abandoned = Arc::new(AtomicBool::new(false));
+    let stream = |to_caller: Option<mpsc::SyncSender<Feed>>, to_spool, keep| Stream {
+        redactor: job.secrets.redactor(),
         to_caller,
-    )));
+        to_spool,
+        keep,
+        abandoned: Arc::clone(&abandoned),
+    };
     let started = Instant::now();
     let parts = match job.terminal {
-        Terminal::Pty { cols, rows } => pty::spawn(job, &argv, cols, rows, &sink, &feed_tx)?,
-        Terminal::Pipes => pipes::spawn(job, &argv, &sink, &feed_tx)?,
+        Terminal::Pty { cols, rows } => {
+            let screen = stream(to_caller, true, None);
+            pty::spawn(job, &argv, (cols, rows), &spool, screen, &feed_tx)?
+        }
+        Terminal::Pipes => {
+            let secret = job.capture.is_some_and(|capture| capture.secret);
+            let stdout = if secret {
+                stream(None, false, keep.clone())
+            } else {
+                stream(to_caller.clone(), true, keep.clone())
+            };
+            let stderr = stream(to_caller, true, None);
+            pipes::spawn(job, &argv, &spool, [stdout, stderr], &feed_tx)?
+        }
     };
     Ok(Running {
         group: parts.group,
@@ -282,7 +330,9 @@ pub fn spawn(job: &Job) -> Result<Running, ExecError> {
         resize: parts.resize,
         feed,
         readers: parts.readers,
-        sink,
+        spool,
+        keep,
+        abandoned,
         started,
         timeout: job.timeout,
         grace: job.grace,
@@ -295,7 +345,28 @@ struct Parts {
     group: Group,
     input: Option<Box<dyn Write + Send>>,
     resize: Option<Box<dyn Fn(u16, u16) + Send>>,
-    readers: Vec<JoinHandle<Option<Keep>>>,
+    readers: usize,
+}
+
+/// What a wait has seen so far.
+#[derive(Default)]
+struct Seen {
+    exit: Option<Exit>,
+    exited_at: Option<Instant>,
+    readers_done: usize,
+}
+
+impl Seen {
+    fn take(&mut self, feed: Feed, on_output: &mut impl FnMut(&[u8])) {
+        match feed {
+            Feed::Output(chunk) => on_output(&chunk),
+            Feed::Exited(status) => {
+                self.exit = Some(status);
+                self.exited_at = Some(Instant::now());
+            }
+            Feed::ReaderDone => self.readers_done += 1,
+        }
+    }
 }
 
 impl Running {
@@ -306,95 +377,119 @@ impl Running {
         }
     }
 
-    /// Ends the job now (a `background` job when its session ends) and reports it.
+    /// Ends the job now (a `background` job when its session ends) and reports it. A job
+    /// that already ended on its own is reported as it ended, and its process group (whose
+    /// number the system may have handed to someone else since) is left alone.
     pub fn stop(self) -> Finished {
-        self.end_group();
-        self.wait(&Interrupt::new(), |_| {})
+        self.finish(&Interrupt::new(), |_| {}, true)
     }
 
     /// Waits for the job to end, passing its output to `on_output` as it comes, in the
     /// calling thread. Enforces the timeout; an interrupt sends SIGINT to the job's process
-    /// group (as Ctrl-C in a shell would) and a second one ends the group. Once the main
-    /// process has exited, whatever still holds the job's output open gets `LINGER` to
-    /// finish, then the group is ended: a block's processes end with it.
-    pub fn wait(mut self, interrupt: &Interrupt, mut on_output: impl FnMut(&[u8])) -> Finished {
+    /// group (as Ctrl-C in a shell would), a second one or a termination ends the group.
+    /// Once the main process has exited, whatever still holds the job's output open gets
+    /// `LINGER` to finish, then the group is ended: a block's processes end with it.
+    pub fn wait(self, interrupt: &Interrupt, on_output: impl FnMut(&[u8])) -> Finished {
+        self.finish(interrupt, on_output, false)
+    }
+
+    fn finish(
+        self,
+        interrupt: &Interrupt,
+        mut on_output: impl FnMut(&[u8]),
+        stop: bool,
+    ) -> Finished {
         let deadline = self.timeout.map(|timeout| self.started + timeout);
+        let mut seen = Seen::default();
+        let mut stopped = false;
+        if stop {
+            while let Ok(feed) = self.feed.try_recv() {
+                seen.take(feed, &mut on_output);
+            }
+            if seen.exit.is_none() || seen.readers_done < self.readers {
+                self.end_group();
+                stopped = true;
+            }
+        }
         let mut timed_out = false;
         let mut interrupts = 0u32;
-        let mut exit = None;
-        let mut exited_at = None;
         let mut group_ended = false;
-        let mut readers_left = self.readers.len();
-        while exit.is_none() || readers_left > 0 {
+        while seen.exit.is_none() || seen.readers_done < self.readers {
             let now = Instant::now();
-            if exit.is_none() {
+            if seen.exit.is_none() {
                 if !timed_out && deadline.is_some_and(|deadline| now >= deadline) {
                     timed_out = true;
                     self.end_group();
                 }
                 if interrupt.take() {
                     interrupts += 1;
-                    if interrupts == 1 {
+                    if interrupts == 1 && !interrupt.terminating() {
                         self.group.signal(Signal::SIGINT);
                     } else {
                         self.end_group();
                     }
                 }
-            } else if exited_at.is_some_and(|at: Instant| now >= at + LINGER) {
+            } else if seen.exited_at.is_some_and(|at| now >= at + LINGER) {
                 if group_ended {
                     // Something outside the group holds the output open: stop waiting.
                     break;
                 }
                 self.end_group();
                 group_ended = true;
-                exited_at = Some(now);
+                seen.exited_at = Some(now);
             }
             let slice = deadline
-                .filter(|_| exit.is_none() && !timed_out)
+                .filter(|_| seen.exit.is_none() && !timed_out)
                 .map_or(TICK, |deadline| {
                     deadline.saturating_duration_since(now).min(TICK)
                 });
             match self.feed.recv_timeout(slice) {
-                Ok(Feed::Output(chunk)) => on_output(&chunk),
-                Ok(Feed::Exited(status)) => {
-                    exit = Some(status);
-                    exited_at = Some(Instant::now());
-                }
-                Ok(Feed::ReaderDone) => readers_left = readers_left.saturating_sub(1),
+                Ok(feed) => seen.take(feed, &mut on_output),
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
-        let exit = exit.unwrap_or(Exit {
+        let exit = seen.exit.unwrap_or(Exit {
             code: None,
             signal: None,
         });
         let duration = self.started.elapsed();
         let mut problems = Vec::new();
-        let output_bytes = match self.sink.lock() {
-            Ok(mut sink) => {
-                sink.finish();
-                problems.extend(sink.failure().map(str::to_string));
-                sink.written()
+        let output_bytes = match self.spool.lock() {
+            Ok(mut spool) => {
+                spool.finish();
+                problems.extend(spool.failure().map(str::to_string));
+                spool.written()
             }
             Err(_) => 0,
         };
-        // The redactor's held-back tail, sent by `finish`.
-        while let Ok(feed) = self.feed.try_recv() {
-            if let Feed::Output(chunk) = feed {
-                on_output(&chunk);
-            }
+        let all_read = seen.readers_done >= self.readers;
+        if !all_read {
+            // Its pumps stop at their next read, so the output stops growing on disk.
+            self.abandoned.store(true, Ordering::SeqCst);
         }
-        let mut captured = None;
-        for reader in self.readers.drain(..) {
-            // A reader that said it is done is about to return: join it. One that did not
-            // is held up by a process that escaped the group; leave it behind.
-            if readers_left == 0 || reader.is_finished() {
-                if let Ok(Some(keep)) = reader.join() {
-                    captured = Some(keep.bytes);
+        // A capture that cannot be trusted whole is not handed out at all.
+        let captured = self
+            .keep
+            .as_ref()
+            .and_then(|keep| keep.lock().ok())
+            .and_then(|keep| {
+                if keep.truncated {
+                    problems.push(format!(
+                        "the output to capture is over {} KiB, more than a variable can pass to a program; write it to a file instead",
+                        keep.limit / 1024
+                    ));
+                    None
+                } else if !all_read {
+                    problems.push(
+                        "a process that left the block still holds its output open, so the capture may be incomplete"
+                            .into(),
+                    );
+                    None
+                } else {
+                    Some(keep.bytes.clone())
                 }
-            }
-        }
+            });
         let state = match &self.scratch.state {
             Some(path) if !timed_out && exit.signal.is_none() => read_state(path, &mut problems),
             _ => None,
@@ -414,14 +509,17 @@ impl Running {
             state,
             captured,
             problems,
+            stopped,
         }
     }
 
-    /// TERM to the whole group, then KILL after the grace period if anything is left.
+    /// TERM to the whole group (and CONT, so that a stopped job can act on it), then KILL
+    /// after the grace period if anything is left.
     fn end_group(&self) {
         if !self.group.signal(Signal::SIGTERM) {
             return;
         }
+        self.group.signal(Signal::SIGCONT);
         let until = Instant::now() + self.grace;
         while Instant::now() < until {
             std::thread::sleep(Duration::from_millis(10));

@@ -12,6 +12,7 @@
 use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use std::sync::mpsc::SyncSender;
@@ -38,79 +39,46 @@ const READ_BYTES: usize = 64 * 1024;
 /// Read on only while at least this much room is left.
 const MIN_READ: usize = 4096;
 
-/// Where a process's output goes: the spool file, and (unless the caller asked not to be
-/// told) the channel. Shared by the pumps of a process's stdout and stderr.
-pub struct Sink {
-    /// Created with the first byte: most commands of a runbook (`cd`, `export`, `true`)
-    /// print nothing, and a file per command would be most of their cost.
-    spool: Option<File>,
-    spool_path: PathBuf,
-    redactor: Redactor,
-    to_caller: Option<SyncSender<Feed>>,
+/// The spool file a job's output goes to, shared by the pumps of its stdout and stderr.
+/// Created with the first byte: most commands of a runbook (`cd`, `export`, `true`) print
+/// nothing, and a file per command would be most of their cost. Readable by its owner only.
+pub struct Spool {
+    file: Option<File>,
+    path: PathBuf,
     written: u64,
     failed: Option<String>,
-    scratch: Vec<u8>,
 }
 
-impl Sink {
-    /// `to_caller` is `None` when the output only goes to disk (a background job).
-    pub fn new(
-        spool_path: PathBuf,
-        redactor: Redactor,
-        to_caller: Option<SyncSender<Feed>>,
-    ) -> Sink {
-        Sink {
-            spool: None,
-            spool_path,
-            redactor,
-            to_caller,
+impl Spool {
+    pub fn new(path: PathBuf) -> Spool {
+        Spool {
+            file: None,
+            path,
             written: 0,
             failed: None,
-            scratch: Vec::with_capacity(READ_BYTES),
         }
     }
 
-    fn push(&mut self, bytes: &[u8]) {
-        self.scratch.clear();
-        self.redactor.push(bytes, &mut self.scratch);
-        self.emit();
-    }
-
-    /// Flushes the redactor's held-back tail and closes the channel.
-    pub fn finish(&mut self) {
-        self.scratch.clear();
-        self.redactor.finish(&mut self.scratch);
-        self.emit();
-        self.to_caller = None;
-        if let Some(Err(error)) = self.spool.as_mut().map(Write::flush) {
-            self.note_failure(&error);
-        }
-    }
-
-    fn emit(&mut self) {
-        if self.scratch.is_empty() {
+    fn write(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
             return;
         }
-        if self.spool.is_none() && self.failed.is_none() {
-            match File::create(&self.spool_path) {
-                Ok(file) => self.spool = Some(file),
+        if self.file.is_none() && self.failed.is_none() {
+            match private_file(&self.path) {
+                Ok(file) => self.file = Some(file),
                 Err(error) => self.note_failure(&error),
             }
         }
-        if let Some(Err(error)) = self
-            .spool
-            .as_mut()
-            .map(|spool| spool.write_all(&self.scratch))
-        {
+        if let Some(Err(error)) = self.file.as_mut().map(|file| file.write_all(bytes)) {
             self.note_failure(&error);
         }
-        self.written += self.scratch.len() as u64;
-        if let Some(sender) = &self.to_caller {
-            let chunk = std::mem::replace(&mut self.scratch, Vec::with_capacity(READ_BYTES));
-            // A caller that stopped listening still gets everything on disk.
-            if sender.send(Feed::Output(chunk)).is_err() {
-                self.to_caller = None;
-            }
+        self.written += bytes.len() as u64;
+    }
+
+    /// Flushes what is written; call once the pumps are done.
+    pub fn finish(&mut self) {
+        if let Some(Err(error)) = self.file.as_mut().map(Write::flush) {
+            self.note_failure(&error);
         }
     }
 
@@ -131,8 +99,22 @@ impl Sink {
     }
 }
 
-/// What a pump keeps of one stream besides sending it on: the first `limit` bytes (for
-/// `capture=`), raw, before redaction is applied to the sink copy.
+/// Creates (or empties) a file only its owner can read: outputs and scripts may hold what
+/// the operator would not show to other users of the machine.
+pub fn private_file(path: &std::path::Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// What a pump keeps of one stream besides passing it on: the first `limit` bytes, raw
+/// (for `capture=`). Shared with the waiter, which takes it even when a process that left
+/// the job's group keeps the stream open.
+#[derive(Debug)]
 pub struct Keep {
     pub bytes: Vec<u8>,
     pub limit: usize,
@@ -158,15 +140,52 @@ impl Keep {
     }
 }
 
-/// Reads `reader` to its end into `sink`, keeping a copy in `keep` when asked, then says so
-/// on `done`. After each read, `more_ready` says whether another read would return at once;
-/// while it does and the buffer has room, the pump reads on before passing the chunk along.
-/// A pseudo-terminal reports its end as an I/O error (EIO) once every process holding it
-/// has gone: that is the end of the stream, not a failure.
+/// Where one stream of a job goes.
+pub struct Stream {
+    /// Each stream redacts on its own: a secret written in two pieces with the other
+    /// stream's bytes between them is still one secret in this stream.
+    pub redactor: Redactor,
+    /// `None`: the caller is not told (a background job, a secret capture).
+    pub to_caller: Option<SyncSender<Feed>>,
+    /// False for a secret capture: the value must not reach the disk.
+    pub to_spool: bool,
+    pub keep: Option<Arc<Mutex<Keep>>>,
+    /// Set when the waiter gave up on the job (a process outside its group holds the
+    /// output open): the pump stops, and drops the terminal or pipe with it.
+    pub abandoned: Arc<AtomicBool>,
+}
+
+impl Stream {
+    /// Passes on redacted bytes. Never called with a lock held: a full channel makes the
+    /// pump wait, and nothing the waiter needs may be locked meanwhile.
+    fn emit(&mut self, spool: &Mutex<Spool>, redacted: Vec<u8>) {
+        if redacted.is_empty() {
+            return;
+        }
+        if self.to_spool {
+            match spool.lock() {
+                Ok(mut spool) => spool.write(&redacted),
+                Err(poisoned) => poisoned.into_inner().write(&redacted),
+            }
+        }
+        if let Some(sender) = &self.to_caller {
+            // A caller that stopped listening still gets everything on disk.
+            if sender.send(Feed::Output(redacted)).is_err() {
+                self.to_caller = None;
+            }
+        }
+    }
+}
+
+/// Reads `reader` to its end into `stream`, then says so on `done`. After each read,
+/// `more_ready` says whether another read would return at once; while it does and the buffer
+/// has room, the pump reads on before passing the chunk along. A pseudo-terminal reports
+/// its end as an I/O error (EIO) once every process holding it has gone: that is the end of
+/// the stream, not a failure.
 pub fn pump(
     mut reader: impl Read,
-    sink: &Arc<Mutex<Sink>>,
-    mut keep: Option<&mut Keep>,
+    spool: &Mutex<Spool>,
+    mut stream: Stream,
     done: &SyncSender<Feed>,
     more_ready: impl Fn() -> bool,
 ) {
@@ -185,16 +204,20 @@ pub fn pump(
                 break;
             }
         }
-        if filled == 0 {
-            continue;
-        }
         let chunk = &buffer[..filled];
-        if let Some(keep) = keep.as_deref_mut() {
-            keep.take(chunk);
+        if let Some(keep) = &stream.keep {
+            if let Ok(mut keep) = keep.lock() {
+                keep.take(chunk);
+            }
         }
-        match sink.lock() {
-            Ok(mut sink) => sink.push(chunk),
-            Err(poisoned) => poisoned.into_inner().push(chunk),
+        let mut redacted = Vec::with_capacity(filled);
+        stream.redactor.push(chunk, &mut redacted);
+        if ended {
+            stream.redactor.finish(&mut redacted);
+        }
+        stream.emit(spool, redacted);
+        if stream.abandoned.load(Ordering::SeqCst) {
+            break;
         }
     }
     let _ = done.send(Feed::ReaderDone);

@@ -1,20 +1,29 @@
 //! Launching a job on plain pipes (duct): no terminal, stdout and stderr apart. Used where
 //! a terminal is not wanted, such as `capture=` (a program's stdout as data, as `$(…)`
-//! gives it). The program leads its own process group so that a timeout ends all of it.
+//! gives it).
+//!
+//! The job starts through util-linux `setsid`, so it leads a new session with no
+//! controlling terminal: a timeout can end its whole process group, and a program that
+//! opens `/dev/tty` (a `sudo` password prompt) fails at once instead of being stopped as a
+//! background job of cairn's own terminal. Without `setsid`, it leads its own process group.
 
 use std::io::PipeReader;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
+use std::thread;
 
-use super::output::{pump, Feed, Keep, Sink};
+use super::output::{pump, Feed, Spool, Stream};
 use super::{ExecError, Exit, Group, Job, Parts};
+
+const SETSID: &str = "/usr/bin/setsid";
 
 pub(super) fn spawn(
     job: &Job,
     argv: &[String],
-    sink: &Arc<Mutex<Sink>>,
+    spool: &Arc<Mutex<Spool>>,
+    [stdout, stderr]: [Stream; 2],
     feed: &SyncSender<Feed>,
 ) -> Result<Parts, ExecError> {
     let program = argv.first().cloned().unwrap_or_default();
@@ -22,30 +31,30 @@ pub(super) fn spawn(
     let io_error = |error: std::io::Error| spawn_error(error.to_string());
     let (stdout_reader, stdout_writer) = std::io::pipe().map_err(io_error)?;
     let (stderr_reader, stderr_writer) = std::io::pipe().map_err(io_error)?;
-    let expression = duct::cmd(&program, &argv[1..])
+    let expression = if Path::new(SETSID).exists() {
+        // `setsid` is not a process-group leader when started, so it makes the new session
+        // itself and then becomes the program (same pid): no extra process stays behind.
+        duct::cmd(SETSID, argv)
+    } else {
+        duct::cmd(&program, &argv[1..]).before_spawn(|command| {
+            command.process_group(0);
+            Ok(())
+        })
+    };
+    let expression = expression
         .full_env(job.env.iter().map(|(name, value)| (name, value)))
         .dir(&job.cwd)
         .stdin_null()
         .stdout_file(stdout_writer)
         .stderr_file(stderr_writer)
-        .unchecked()
-        .before_spawn(|command| {
-            command.process_group(0);
-            Ok(())
-        });
+        .unchecked();
     let handle = expression.start().map_err(io_error)?;
     // duct keeps its copies of the write ends only until the spawn; once the child has
     // them, the readers see the end of the stream when the job's processes close them.
     drop(expression);
     let pid = handle.pids().first().copied().unwrap_or(0);
-    let stdout = reader(
-        stdout_reader,
-        sink,
-        job.capture.map(Keep::new),
-        feed.clone(),
-    )
-    .map_err(io_error)?;
-    let stderr = reader(stderr_reader, sink, None, feed.clone()).map_err(io_error)?;
+    reader(stdout_reader, spool, stdout, feed.clone()).map_err(io_error)?;
+    reader(stderr_reader, spool, stderr, feed.clone()).map_err(io_error)?;
     let exited = feed.clone();
     thread::Builder::new()
         .name("cairn-pipe-wait".into())
@@ -67,22 +76,19 @@ pub(super) fn spawn(
         group: Group(pid),
         input: None,
         resize: None,
-        readers: vec![stdout, stderr],
+        readers: 2,
     })
 }
 
 fn reader(
     pipe: PipeReader,
-    sink: &Arc<Mutex<Sink>>,
-    keep: Option<Keep>,
+    spool: &Arc<Mutex<Spool>>,
+    stream: Stream,
     done: SyncSender<Feed>,
-) -> std::io::Result<JoinHandle<Option<Keep>>> {
-    let sink = Arc::clone(sink);
+) -> std::io::Result<()> {
+    let spool = Arc::clone(spool);
     thread::Builder::new()
         .name("cairn-pipe-out".into())
-        .spawn(move || {
-            let mut keep = keep;
-            pump(pipe, &sink, keep.as_mut(), &done, || false);
-            keep
-        })
+        .spawn(move || pump(pipe, &spool, stream, &done, || false))
+        .map(drop)
 }

@@ -2,6 +2,7 @@
 //! session and process group with the terminal as its controlling tty, so `isatty`, colours,
 //! `sudo` and `ssh` password prompts and job control all behave as in a real terminal.
 
+use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex};
@@ -9,7 +10,7 @@ use std::thread;
 
 use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 
-use super::output::{pump, Feed, Sink};
+use super::output::{pump, Feed, Spool, Stream};
 
 /// True when a read of `fd` would not wait. A pseudo-terminal hands out at most 4 KiB per
 /// read; reading on while more is ready lets the pump store and pass on one large chunk
@@ -28,9 +29,9 @@ use super::{ExecError, Exit, Group, Job, Parts};
 pub(super) fn spawn(
     job: &Job,
     argv: &[String],
-    cols: u16,
-    rows: u16,
-    sink: &Arc<Mutex<Sink>>,
+    (cols, rows): (u16, u16),
+    spool: &Arc<Mutex<Spool>>,
+    screen: Stream,
     feed: &SyncSender<Feed>,
 ) -> Result<Parts, ExecError> {
     let program = argv.first().cloned().unwrap_or_default();
@@ -66,7 +67,12 @@ pub(super) fn spawn(
         .master
         .try_clone_reader()
         .map_err(|error| spawn_error(error.to_string()))?;
-    let input = pair.master.take_writer().ok();
+    let mut input = pair.master.take_writer().ok();
+    if job.eof_on_stdin {
+        if let Some(input) = input.as_mut() {
+            let _ = input.write_all(b"\x04");
+        }
+    }
     let fd = pair.master.as_raw_fd();
     // Shared by the resize handle and the reader, which polls the master's descriptor:
     // the master must live as long as either.
@@ -82,14 +88,15 @@ pub(super) fn spawn(
             });
         }
     });
-    let sink = Arc::clone(sink);
+    let spool = Arc::clone(spool);
     let done = feed.clone();
-    let reader = thread::Builder::new()
+    thread::Builder::new()
         .name("cairn-pty-out".into())
         .spawn(move || {
             let _master = kept_open;
-            pump(reader, &sink, None, &done, || fd.is_some_and(readable_now));
-            None
+            pump(reader, &spool, screen, &done, || {
+                fd.is_some_and(readable_now)
+            });
         })
         .map_err(|error| spawn_error(error.to_string()))?;
     let exited = feed.clone();
@@ -127,6 +134,6 @@ pub(super) fn spawn(
         group: Group(pid),
         input,
         resize: Some(resize),
-        readers: vec![reader],
+        readers: 1,
     })
 }

@@ -310,6 +310,13 @@ pub fn prompt_env(line: &str) -> Option<PromptEnv> {
     } else if value.starts_with(['"', '\'']) {
         // Quoted, then more words: ordinary shell (`export A='1' B`).
         return None;
+    } else if value
+        .split_whitespace()
+        .skip(1)
+        .any(|word| word.contains('='))
+    {
+        // `export REGION=eu-west-1 ZONE=b`: several assignments, not a question.
+        return None;
     } else if value.contains(' ') {
         (None, Some(value.to_string()))
     } else {
