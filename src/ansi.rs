@@ -35,51 +35,93 @@ impl Painter {
 /// Bytes that are not UTF-8 become U+FFFD.
 pub fn strip(bytes: &[u8]) -> String {
     let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        match bytes[at] {
-            0x1b => at = escape_end(bytes, at + 1),
-            b'\r' => {
-                if bytes.get(at + 1) != Some(&b'\n') {
-                    out.push(b'\n');
-                }
-                at += 1;
-            }
-            byte => {
-                out.push(byte);
-                at += 1;
-            }
-        }
-    }
+    let mut stripper = Stripper::default();
+    stripper.push(bytes, &mut out);
+    stripper.finish(&mut out);
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The offset just after the escape sequence whose ESC came before `at`.
-fn escape_end(bytes: &[u8], at: usize) -> usize {
-    match bytes.get(at) {
+/// `strip` for a stream that arrives in pieces: an escape sequence or a `\r\n` split
+/// between two pieces is held back until the next one. Works on bytes, so a character
+/// split between pieces stays whole.
+#[derive(Clone, Debug, Default)]
+pub struct Stripper {
+    carry: Vec<u8>,
+}
+
+impl Stripper {
+    pub fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        let mut data = std::mem::take(&mut self.carry);
+        data.extend_from_slice(chunk);
+        let mut at = 0;
+        while at < data.len() {
+            match data[at] {
+                0x1b => match escape_end(&data, at + 1) {
+                    Some(end) => at = end,
+                    None => {
+                        self.carry = data[at..].to_vec();
+                        return;
+                    }
+                },
+                b'\r' => match data.get(at + 1) {
+                    Some(b'\n') => at += 1,
+                    Some(_) => {
+                        out.push(b'\n');
+                        at += 1;
+                    }
+                    None => {
+                        self.carry = vec![b'\r'];
+                        return;
+                    }
+                },
+                byte => {
+                    out.push(byte);
+                    at += 1;
+                }
+            }
+        }
+    }
+
+    /// The end of the stream: an unfinished escape sequence is dropped, a last `\r` is a
+    /// line break.
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        if self.carry.first() == Some(&b'\r') {
+            out.push(b'\n');
+        }
+        self.carry.clear();
+    }
+}
+
+/// The offset just after the escape sequence whose ESC came before `at`, or `None` when
+/// the sequence runs past the end of `bytes`.
+fn escape_end(bytes: &[u8], at: usize) -> Option<usize> {
+    match bytes.get(at)? {
         // CSI: parameters and intermediates up to a final byte in @..~.
-        Some(b'[') => bytes[at + 1..]
+        b'[' => bytes[at + 1..]
             .iter()
             .position(|byte| (0x40..=0x7e).contains(byte))
-            .map_or(bytes.len(), |end| at + 1 + end + 1),
+            .map(|end| at + 1 + end + 1),
         // OSC, DCS, APC, PM, SOS: up to BEL or ESC \.
-        Some(b']' | b'P' | b'_' | b'^' | b'X') => {
+        b']' | b'P' | b'_' | b'^' | b'X' => {
             let mut end = at + 1;
             while end < bytes.len() {
                 if bytes[end] == 0x07 {
-                    return end + 1;
+                    return Some(end + 1);
                 }
-                if bytes[end] == 0x1b && bytes.get(end + 1) == Some(&b'\\') {
-                    return end + 2;
+                if bytes[end] == 0x1b {
+                    return match bytes.get(end + 1) {
+                        Some(b'\\') => Some(end + 2),
+                        Some(_) => Some(end),
+                        None => None,
+                    };
                 }
                 end += 1;
             }
-            end
+            None
         }
         // Two-byte sequences such as ESC ( B or ESC =.
-        Some(b'(' | b')' | b'#' | b'%') => (at + 2).min(bytes.len()),
-        Some(_) => at + 1,
-        None => at,
+        b'(' | b')' | b'#' | b'%' => (at + 2 <= bytes.len()).then_some(at + 2),
+        _ => Some(at + 1),
     }
 }
 
@@ -93,6 +135,20 @@ mod tests {
         assert_eq!(strip(b"\x1b]0;title\x07a\x1b(Bb"), "ab");
         assert_eq!(strip(b"10%\r20%\r\n"), "10%\n20%\n");
         assert_eq!(strip(b"cut\x1b["), "cut");
+    }
+
+    #[test]
+    fn a_stream_strips_the_same_however_it_is_cut() {
+        let whole: &[u8] = b"a\x1b[31mred\x1b[0m\r\nb\x1b]0;t\x07c\rd\xe2\x98\x83\r";
+        let expected = strip(whole);
+        for cut in 0..=whole.len() {
+            let mut stripper = Stripper::default();
+            let mut out = Vec::new();
+            stripper.push(&whole[..cut], &mut out);
+            stripper.push(&whole[cut..], &mut out);
+            stripper.finish(&mut out);
+            assert_eq!(String::from_utf8_lossy(&out), expected, "cut at {cut}");
+        }
     }
 
     #[test]

@@ -3,5 +3,6 @@ pub mod ansi;
 pub mod cli;
 pub mod engine;
 pub mod exec;
+pub mod journal;
 pub mod runbook;
 pub mod session;

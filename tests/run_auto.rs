@@ -26,6 +26,7 @@ fn walk(dir: &TempDir, args: &[&str]) -> Run {
         .args(["run", "book.md", "--auto"])
         .args(args)
         .env("NO_COLOR", "1")
+        .env("CAIRN_JOURNAL", dir.path().join(".journal"))
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
@@ -271,6 +272,7 @@ fn ctrl_c_interrupts_the_command_and_exits_130() {
     );
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cairn"))
         .current_dir(dir.path())
+        .env("CAIRN_JOURNAL", dir.path().join(".journal"))
         .args(["run", "book.md", "--auto"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -303,6 +305,7 @@ fn cairn_runbook_is_short_for_cairn_run() {
     let output = Command::cargo_bin("cairn")
         .unwrap()
         .current_dir(dir.path())
+        .env("CAIRN_JOURNAL", dir.path().join(".journal"))
         .args(["book.md", "--auto"])
         .output()
         .unwrap();
@@ -319,6 +322,7 @@ fn the_getting_started_runbook_walks_to_the_end() {
         .unwrap()
         .current_dir(root)
         .env("TMPDIR", tmp.path())
+        .env("CAIRN_JOURNAL", tmp.path().join("journal"))
         .args(["run", "runbooks/getting-started.md", "--auto"])
         .args(["--choose", "choose-a-path=1", "--param", "GREETING=Hi"])
         .env("NO_COLOR", "1")
@@ -451,7 +455,7 @@ fn an_environment_that_is_not_utf8_is_no_crash() {
     let output = Command::cargo_bin("cairn")
         .unwrap()
         .current_dir(dir.path())
-        .args(["run", "book.md", "--auto"])
+        .args(["run", "book.md", "--auto", "--no-journal"])
         .env("BADVAR", std::ffi::OsStr::from_bytes(b"\xff\xfe"))
         .output()
         .unwrap();

@@ -57,6 +57,7 @@ fn a_walk_folds_into_path_statuses_and_variables() {
             duration_ms: 300,
             output_bytes: 12,
             reason: None,
+            output: None,
         },
         Event::BlockFinished {
             step: "check".into(),
@@ -222,6 +223,7 @@ fn event() -> impl Strategy<Value = Event> {
                     duration_ms,
                     output_bytes: duration_ms,
                     reason: None,
+                    output: None,
                 }
             }),
         (step_id(), 0usize..4, outcome(), any::<u32>()).prop_map(

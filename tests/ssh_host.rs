@@ -103,6 +103,7 @@ fn host_blocks_run_through_ssh_with_their_values_quoted() {
         .args(["run", "book.md", "--auto", "--param"])
         .arg(format!("GREETING={hostile}"))
         .env("CAIRN_SSH_COMMAND", ssh_command)
+        .env("CAIRN_JOURNAL", dir.path().join("journal"))
         .env("NO_COLOR", "1")
         .timeout(Duration::from_secs(60))
         .output()

@@ -5,9 +5,11 @@ mod ask;
 mod auto;
 mod check;
 mod files;
+mod log;
 mod outline;
 mod run;
 mod show;
+mod verify;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -40,6 +42,10 @@ enum Command {
     Show(show::ShowArgs),
     /// Walk a runbook: run its steps in order, asking what it needs (`cairn RUNBOOK` also works).
     Run(run::RunArgs),
+    /// List the sessions in the journal, newest first.
+    Log(log::LogArgs),
+    /// Check that a session's record in the journal is whole (exit 1 names the first bad commit).
+    Verify(verify::VerifyArgs),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -76,6 +82,8 @@ where
         Command::Check(args) => check::run(&args),
         Command::Show(args) => show::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Log(args) => log::run(&args),
+        Command::Verify(args) => verify::run(&args),
     }
 }
 

@@ -12,8 +12,9 @@ use clap::Args;
 use super::ask::Asker;
 use super::auto::AutoOperator;
 use super::{print_error, stdout_color, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
-use crate::engine::{start_dir, Answers, Engine, Environment, Settings, Stop};
+use crate::engine::{start_dir, Answers, Engine, Environment, NoRecord, Recorder, Settings, Stop};
 use crate::exec::Interrupt;
+use crate::journal::{self, Journal, SessionWriter};
 use crate::runbook::{load, Runbook, Severity};
 use crate::session::Mode;
 
@@ -38,8 +39,12 @@ pub struct RunArgs {
     /// The choice to take at a step's decision, counted from 1: `--choose check-lag=2`.
     #[arg(long = "choose", value_name = "STEP=N", value_parser = parse_choice)]
     pub choices: Vec<(String, usize)>,
-    /// Record nothing in the journal.
-    #[arg(long)]
+    /// The journal (a git repository) to record the session in [default: $CAIRN_JOURNAL,
+    /// else $XDG_DATA_HOME/cairn/journal].
+    #[arg(long, value_name = "DIR")]
+    pub journal: Option<PathBuf>,
+    /// Record nothing: for tests and demos only, a walk without a journal leaves no trace.
+    #[arg(long, conflicts_with = "journal")]
     pub no_journal: bool,
 }
 
@@ -121,9 +126,30 @@ pub fn run(args: &RunArgs) -> i32 {
         yes: args.yes,
     };
     let env = Environment::new(utf8_environment(), start_dir(&runbook));
-    let mut engine = Engine::new(&runbook, settings, answers, env, interrupt);
+    let (recorder, journal_dir): (Box<dyn Recorder>, _) = if args.no_journal {
+        (Box::new(NoRecord), None)
+    } else {
+        let dir = journal::default_dir(args.journal.as_deref());
+        match Journal::open(&dir).and_then(|journal| SessionWriter::new(&journal, &runbook)) {
+            Ok(writer) => (Box::new(writer), Some(dir)),
+            Err(error) => {
+                print_error(&error);
+                return EXIT_FAILED;
+            }
+        }
+    };
+    let session_id = settings.session_id.clone();
+    let mut engine = Engine::new(&runbook, settings, answers, env, interrupt, recorder);
     let mut operator = AutoOperator::new(&runbook, stdout_color(), Asker::for_terminal());
-    match engine.walk(&mut operator) {
+    let result = engine.walk(&mut operator);
+    drop(engine);
+    if let Some(dir) = journal_dir {
+        println!(
+            "recorded in {} as session {session_id} (cairn log, cairn verify {session_id})",
+            dir.display()
+        );
+    }
+    match result {
         Ok(()) => EXIT_OK,
         Err(stop) => report(&runbook, &stop),
     }
@@ -274,6 +300,11 @@ fn report(runbook: &Runbook, stop: &Stop) -> i32 {
         Stop::BadValue { name, message } => {
             eprintln!("error: the value given for {name} cannot be used: {message}");
             EXIT_USAGE
+        }
+        Stop::Journal(error) => {
+            eprintln!("error: the journal could not record the walk, so it stopped: {error}");
+            eprintln!("  help: fix the journal (disk space, permissions) and resume, or pass --no-journal to run without a record");
+            EXIT_FAILED
         }
         Stop::Interrupted => {
             eprintln!("interrupted: the walk of {} stopped", runbook.path);

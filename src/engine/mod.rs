@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use environment::Environment;
-pub use operator::{Ask, Confirmation, Operator};
+pub use operator::{Ask, Confirmation, NoRecord, Operator, Recorder};
 
 use crate::exec::{Interrupt, Running};
 use crate::runbook::{Runbook, Step};
@@ -82,10 +82,15 @@ pub enum Stop {
         message: String,
     },
     Interrupted,
+    /// The journal could not record an event: going on would leave no record.
+    Journal(String),
 }
 
 pub struct Engine<'r> {
     runbook: &'r Runbook,
+    recorder: Box<dyn Recorder + 'r>,
+    /// The first event the recorder could not record; the walk stops at the next check.
+    journal_failure: Option<String>,
     settings: Settings,
     answers: Answers,
     pub state: SessionState,
@@ -136,9 +141,12 @@ impl<'r> Engine<'r> {
         answers: Answers,
         env: Environment,
         interrupt: Interrupt,
+        recorder: Box<dyn Recorder + 'r>,
     ) -> Engine<'r> {
         Engine {
             runbook,
+            recorder,
+            journal_failure: None,
             settings,
             answers,
             state: SessionState::default(),
@@ -159,8 +167,37 @@ impl<'r> Engine<'r> {
             at_ms: now_ms(),
             event,
         };
+        // Durable first, then shown. After a failure nothing more is recorded: the walk
+        // stops at its next check.
+        if self.journal_failure.is_none() {
+            if let Err(error) = self.recorder.record(&stamped) {
+                self.journal_failure = Some(error);
+            }
+        }
         self.state.apply(&stamped);
         operator.event(&stamped);
+    }
+
+    /// Stops the walk when the journal failed.
+    fn check_journal(&mut self) -> Result<(), Stop> {
+        match self.journal_failure.take() {
+            Some(error) => Err(Stop::Journal(error)),
+            None => Ok(()),
+        }
+    }
+
+    /// Stores a command's output for the `command_finished` event about to be emitted.
+    fn store_output(&mut self, spool: &std::path::Path) -> Option<crate::session::OutputRef> {
+        if self.journal_failure.is_some() {
+            return None;
+        }
+        match self.recorder.store_output(self.seq + 1, spool) {
+            Ok(output) => output,
+            Err(error) => {
+                self.journal_failure = Some(error);
+                None
+            }
+        }
     }
 
     fn emit_some(&mut self, operator: &mut dyn Operator, event: Option<Event>) {
@@ -206,6 +243,7 @@ impl<'r> Engine<'r> {
             Ok(()) => SessionOutcome::Completed,
             Err(Stop::Failed { .. }) => SessionOutcome::Failed,
             Err(Stop::Interrupted) => SessionOutcome::Interrupted,
+            Err(Stop::Journal(_)) => SessionOutcome::Failed,
             Err(_) => SessionOutcome::Stopped,
         };
         self.emit(operator, Event::SessionEnded { outcome });
@@ -214,6 +252,7 @@ impl<'r> Engine<'r> {
 
     fn walk_from(&mut self, mut next: Next<'r>, operator: &mut dyn Operator) -> Result<(), Stop> {
         loop {
+            self.check_journal()?;
             if self.interrupt.take() {
                 return Err(Stop::Interrupted);
             }
@@ -251,6 +290,7 @@ impl<'r> Engine<'r> {
                 continue;
             }
             let ok = self.run_block(step, index, operator)?;
+            self.check_journal()?;
             match cursor::after_block(self.runbook, step, index, ok) {
                 Route::Continue => {}
                 Route::Goto(next) => {
@@ -376,7 +416,9 @@ impl<'r> Engine<'r> {
 
     fn stop_background(&mut self, operator: &mut dyn Operator) {
         for (at, running) in std::mem::take(&mut self.background) {
+            let spool = running.spool_path().to_path_buf();
             let finished = running.stop();
+            let output = self.store_output(&spool);
             let (outcome, reason) = if finished.stopped {
                 // Ended as planned: a background block lives as long as its session.
                 (Outcome::Ok, "ended with the session".to_string())
@@ -398,6 +440,7 @@ impl<'r> Engine<'r> {
                     duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
                     output_bytes: finished.output_bytes,
                     reason: Some(reason),
+                    output,
                 },
             );
         }

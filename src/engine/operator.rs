@@ -2,7 +2,7 @@
 //! lacks, confirmations, decisions; and everything that happens, as it happens.
 
 use crate::runbook::{Decision, Step};
-use crate::session::Stamped;
+use crate::session::{OutputRef, Stamped};
 
 /// A value the walk needs before a block can run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,4 +41,34 @@ pub trait Operator {
     fn output(&mut self, chunk: &[u8]);
     /// What a dry run would do for one command.
     fn would_run(&mut self, command: &str, interpreter: &str, values: &[(String, String)]);
+}
+
+/// Where events are made durable (the journal) before anyone is told of them.
+pub trait Recorder {
+    /// Records `event` durably; an error stops the walk.
+    fn record(&mut self, event: &Stamped) -> Result<(), String>;
+    /// Stores the output spooled at `spool` for the event numbered `seq` (the command's
+    /// `command_finished`), and says where it is kept.
+    fn store_output(
+        &mut self,
+        seq: u64,
+        spool: &std::path::Path,
+    ) -> Result<Option<OutputRef>, String>;
+}
+
+/// Records nothing (`--no-journal`).
+pub struct NoRecord;
+
+impl Recorder for NoRecord {
+    fn record(&mut self, _event: &Stamped) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn store_output(
+        &mut self,
+        _seq: u64,
+        _spool: &std::path::Path,
+    ) -> Result<Option<OutputRef>, String> {
+        Ok(None)
+    }
 }

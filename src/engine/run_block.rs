@@ -28,6 +28,7 @@ fn not_started(at: CommandRef, error: &exec::ExecError) -> Event {
         duration_ms: 0,
         output_bytes: 0,
         reason: Some(error.to_string()),
+        output: None,
     }
 }
 
@@ -348,6 +349,7 @@ impl<'r> Engine<'r> {
                 reason = Some(reason.map_or(problems.clone(), |why| format!("{why}; {problems}")));
             }
             self.absorb(block, outcome, &finished, operator);
+            let output = self.store_output(&job.spool_path());
             self.emit(
                 operator,
                 Event::CommandFinished {
@@ -358,6 +360,7 @@ impl<'r> Engine<'r> {
                     duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
                     output_bytes: finished.output_bytes,
                     reason,
+                    output,
                 },
             );
             if outcome != Outcome::Ok {

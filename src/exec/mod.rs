@@ -271,6 +271,7 @@ pub struct Running {
     /// How many readers will say they reached their end.
     readers: usize,
     spool: Arc<Mutex<Spool>>,
+    spool_path: PathBuf,
     keep: Option<Arc<Mutex<Keep>>>,
     abandoned: Arc<AtomicBool>,
     started: Instant,
@@ -331,6 +332,7 @@ pub fn spawn(job: &Job) -> Result<Running, ExecError> {
         feed,
         readers: parts.readers,
         spool,
+        spool_path: job.spool_path(),
         keep,
         abandoned,
         started,
@@ -370,6 +372,11 @@ impl Seen {
 }
 
 impl Running {
+    /// Where the job's output is spooled.
+    pub fn spool_path(&self) -> &std::path::Path {
+        &self.spool_path
+    }
+
     /// Resizes the job's terminal (the UI's pane changed size).
     pub fn resize(&self, cols: u16, rows: u16) {
         if let Some(resize) = &self.resize {

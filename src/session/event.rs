@@ -114,6 +114,15 @@ pub enum SessionOutcome {
     Interrupted,
 }
 
+/// A command's output as the journal keeps it: git object ids of the raw bytes (redacted)
+/// and of the text (escape sequences removed). The ids are hashes of the content, so a
+/// changed output no longer matches its event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputRef {
+    pub raw: String,
+    pub text: String,
+}
+
 /// Which command: step id, block index within the step, command index within the block, and
 /// attempt (1 for the first run; `retry=` adds more).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -173,6 +182,9 @@ pub enum Event {
         /// Why it failed, in words, when the exit code does not say it all.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// Where the journal keeps the output (none without a journal, or no output).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output: Option<OutputRef>,
     },
     BlockFinished {
         step: String,
@@ -256,6 +268,7 @@ mod tests {
                 duration_ms: 1200,
                 output_bytes: 10,
                 reason: None,
+                output: None,
             },
         };
         let json = serde_json::to_string(&event).unwrap();

@@ -12,6 +12,7 @@ pub mod redact;
 pub mod state;
 
 pub use event::{
-    CommandRef, Event, Mode, Outcome, SessionInfo, SessionOutcome, Stamped, Value, ValueSource,
+    CommandRef, Event, Mode, Outcome, OutputRef, SessionInfo, SessionOutcome, Stamped, Value,
+    ValueSource,
 };
 pub use state::{SessionState, StepState};

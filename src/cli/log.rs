@@ -1,0 +1,64 @@
+//! `cairn log`: the sessions in the journal, newest first.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{print_error, Format, EXIT_FAILED, EXIT_OK};
+use crate::journal::{self, clock, Journal};
+
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// The journal to read [default: $CAIRN_JOURNAL, else $XDG_DATA_HOME/cairn/journal].
+    #[arg(long, value_name = "DIR")]
+    pub journal: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(args: &LogArgs) -> i32 {
+    let dir = journal::default_dir(args.journal.as_deref());
+    let sessions = match Journal::open(&dir).and_then(|journal| journal::reader::list(&journal)) {
+        Ok(sessions) => sessions,
+        Err(error) => {
+            print_error(&error);
+            return EXIT_FAILED;
+        }
+    };
+    match args.format {
+        Format::Json => match serde_json::to_string_pretty(&sessions) {
+            Ok(json) => println!("{json}"),
+            Err(error) => {
+                print_error(&error);
+                return EXIT_FAILED;
+            }
+        },
+        Format::Text => {
+            if sessions.is_empty() {
+                println!(
+                    "no sessions in {} yet; `cairn run RUNBOOK` records one",
+                    dir.display()
+                );
+                return EXIT_OK;
+            }
+            println!(
+                "{:<8}  {:<20}  {:>10}  {:<7}  {:<11}  {:<12}  RUNBOOK",
+                "ID", "STARTED", "DURATION", "MODE", "OUTCOME", "OPERATOR"
+            );
+            for session in &sessions {
+                println!(
+                    "{:<8}  {:<20}  {:>10}  {:<7}  {:<11}  {:<12}  {}",
+                    session.id,
+                    session.started,
+                    clock::duration(session.duration_ms),
+                    session.mode.label(),
+                    session.outcome,
+                    session.operator,
+                    session.runbook
+                );
+            }
+        }
+    }
+    EXIT_OK
+}

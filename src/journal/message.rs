@@ -1,0 +1,273 @@
+//! The commit message of an event: a summary line a person reads in `git log --oneline`
+//! ("step 3 'Check lag': exit 0 in 1.2 s"), a body where there is more to say (the command
+//! run, a note), and trailers (`Cairn-Session: 1a2b3c4d`) that tools can grep for.
+
+use std::collections::HashMap;
+
+use crate::runbook::Runbook;
+use crate::session::{Event, Outcome, Stamped};
+
+/// Step numbers and titles, for summaries that name steps as the runbook does.
+#[derive(Clone, Debug, Default)]
+pub struct StepNames {
+    by_id: HashMap<String, (usize, String)>,
+}
+
+impl StepNames {
+    pub fn of(runbook: &Runbook) -> StepNames {
+        let by_id = runbook
+            .steps
+            .iter()
+            .filter(|step| !step.is_group())
+            .enumerate()
+            .map(|(index, step)| (step.id.clone(), (index + 1, step.title.clone())))
+            .collect();
+        StepNames { by_id }
+    }
+
+    /// `step 3 'Check lag'`, or `step 'id'` for a step the runbook no longer has.
+    fn name(&self, id: &str) -> String {
+        match self.by_id.get(id) {
+            Some((number, title)) => format!("step {number} '{title}'"),
+            None => format!("step '{id}'"),
+        }
+    }
+}
+
+fn seconds(ms: u64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
+fn first_line(text: &str, limit: usize) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    let more = text.lines().nth(1).is_some();
+    let mut short: String = line.chars().take(limit).collect();
+    if more || line.chars().count() > limit {
+        short.push('…');
+    }
+    short
+}
+
+fn outcome_word(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Ok => "ok",
+        Outcome::Failed => "failed",
+        Outcome::Timeout => "timed out",
+        Outcome::Interrupted => "interrupted",
+        Outcome::Error => "could not run",
+        Outcome::Skipped => "skipped",
+    }
+}
+
+/// The whole commit message for `stamped` in session `session`.
+pub fn message(stamped: &Stamped, session: &str, steps: &StepNames) -> String {
+    let (summary, body) = summary_and_body(&stamped.event, steps);
+    let mut message = summary;
+    message.push_str("\n\n");
+    if let Some(body) = body {
+        message.push_str(body.trim_end());
+        message.push_str("\n\n");
+    }
+    message.push_str(&format!("Cairn-Session: {session}\n"));
+    message.push_str(&format!(
+        "Cairn-Event: {} {}\n",
+        stamped.seq,
+        kind(&stamped.event)
+    ));
+    if let Some(step) = stamped.event.step() {
+        message.push_str(&format!("Cairn-Step: {step}\n"));
+    }
+    if let Event::CommandFinished { exit, outcome, .. } = &stamped.event {
+        if let Some(exit) = exit {
+            message.push_str(&format!("Cairn-Exit: {exit}\n"));
+        }
+        message.push_str(&format!("Cairn-Outcome: {}\n", outcome_word(*outcome)));
+    }
+    message
+}
+
+/// The event's type as it is written in its JSON (`command_finished`).
+pub fn kind(event: &Event) -> String {
+    serde_json::to_value(event)
+        .ok()
+        .and_then(|value| {
+            value
+                .get("type")
+                .and_then(|kind| kind.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "event".into())
+}
+
+fn summary_and_body(event: &Event, steps: &StepNames) -> (String, Option<String>) {
+    match event {
+        Event::SessionStarted(info) => (
+            format!(
+                "Start {} session of '{}' by {} on {}",
+                info.mode.label(),
+                info.title,
+                info.operator,
+                info.host
+            ),
+            Some(format!("Runbook: {}", info.runbook)),
+        ),
+        Event::VariablesChanged {
+            set, unset, cwd, ..
+        } => {
+            let mut parts: Vec<String> =
+                set.iter().map(|(name, _)| format!("set {name}")).collect();
+            parts.extend(unset.iter().map(|name| format!("unset {name}")));
+            parts.extend(cwd.iter().map(|cwd| format!("cd {cwd}")));
+            let body = set
+                .iter()
+                .map(|(name, value)| format!("{name}={}", value.text))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (
+                first_line(&format!("Variables: {}", parts.join(", ")), 72),
+                (!body.is_empty()).then_some(body),
+            )
+        }
+        Event::StepEntered { step } => (format!("Enter {}", steps.name(step)), None),
+        Event::Confirmed { step, answer, .. } => (
+            format!("Confirm {} (answered {answer})", steps.name(step)),
+            None,
+        ),
+        Event::CommandStarted { at, text, host, .. } => {
+            let place = host
+                .as_ref()
+                .map_or(String::new(), |host| format!(" on {host}"));
+            (
+                format!(
+                    "Run{place} in {}: {}",
+                    steps.name(&at.step),
+                    first_line(text, 50)
+                ),
+                Some(text.clone()),
+            )
+        }
+        Event::CommandFinished {
+            at,
+            outcome,
+            exit,
+            signal,
+            duration_ms,
+            reason,
+            ..
+        } => {
+            let how = match (outcome, exit, signal) {
+                (Outcome::Timeout, _, _) => "timed out".to_string(),
+                (_, _, Some(signal)) => format!("killed by signal {signal}"),
+                (_, Some(exit), None) => format!("exit {exit}"),
+                (outcome, None, None) => outcome_word(*outcome).to_string(),
+            };
+            (
+                format!(
+                    "{}: {how} in {}",
+                    steps.name(&at.step),
+                    seconds(*duration_ms)
+                ),
+                reason.clone(),
+            )
+        }
+        Event::BlockFinished {
+            step,
+            block,
+            outcome,
+            attempts,
+        } => {
+            let tries = if *attempts > 1 {
+                format!(" after {attempts} tries")
+            } else {
+                String::new()
+            };
+            (
+                format!(
+                    "{}: block {} {}{tries}",
+                    steps.name(step),
+                    block + 1,
+                    outcome_word(*outcome)
+                ),
+                None,
+            )
+        }
+        Event::BlockSkipped {
+            step,
+            block,
+            reason,
+        } => (
+            format!(
+                "{}: block {} not run: {reason}",
+                steps.name(step),
+                block + 1
+            ),
+            None,
+        ),
+        Event::CheckTicked { step, check } => (
+            format!("{}: check {} ticked", steps.name(step), check + 1),
+            None,
+        ),
+        Event::DecisionTaken { step, to, .. } => {
+            (format!("{}: decided to go to {to}", steps.name(step)), None)
+        }
+        Event::StepSkipped { step, reason } => {
+            (format!("Skip {}: {reason}", steps.name(step)), None)
+        }
+        Event::StepFinished { step, outcome } => (
+            format!("Finish {}: {}", steps.name(step), outcome_word(*outcome)),
+            None,
+        ),
+        Event::NoteAdded { text, .. } => (
+            format!("Note: {}", first_line(text, 64)),
+            Some(text.clone()),
+        ),
+        Event::SessionEnded { outcome } => (
+            format!(
+                "End session: {}",
+                serde_json::to_value(outcome)
+                    .ok()
+                    .and_then(|value| value.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            ),
+            None,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::parse;
+    use crate::session::CommandRef;
+
+    #[test]
+    fn a_finished_command_reads_as_a_sentence_with_trailers() {
+        let runbook = parse(
+            "t.md",
+            "# T\n\n## Intro\n\nHi.\n\n## Check lag\n\n```sh\ntrue\n```\n",
+        );
+        let stamped = Stamped {
+            seq: 7,
+            at_ms: 0,
+            event: Event::CommandFinished {
+                at: CommandRef {
+                    step: "check-lag".into(),
+                    block: 0,
+                    command: 0,
+                    attempt: 1,
+                },
+                outcome: Outcome::Ok,
+                exit: Some(0),
+                signal: None,
+                duration_ms: 1200,
+                output_bytes: 3,
+                reason: None,
+                output: None,
+            },
+        };
+        assert_eq!(
+            message(&stamped, "1a2b3c4d", &StepNames::of(&runbook)),
+            "step 2 'Check lag': exit 0 in 1.2 s\n\nCairn-Session: 1a2b3c4d\nCairn-Event: 7 command_finished\nCairn-Step: check-lag\nCairn-Exit: 0\nCairn-Outcome: ok\n"
+        );
+    }
+}

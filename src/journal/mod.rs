@@ -1,0 +1,167 @@
+//! The journal: every session recorded in a git repository, one branch per session and one
+//! commit per event, readable with plain `git log`. This module writes sessions
+//! (`SessionWriter`), lists and reads them back (`reader`), and checks them (`verify`).
+//!
+//! The repository is bare (nothing is checked out): `git -C <journal> log --all` reads it.
+
+pub mod clock;
+mod durable;
+pub mod layout;
+pub mod message;
+pub mod reader;
+pub mod verify;
+mod writer;
+
+use std::path::{Path, PathBuf};
+
+use git2::{Repository, RepositoryInitOptions};
+use nix::fcntl::{Flock, FlockArg};
+
+pub use reader::{SessionRecord, Summary};
+pub use writer::{SessionFile, SessionWriter};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JournalError {
+    /// The repository could not be opened or created.
+    Open {
+        dir: PathBuf,
+        message: String,
+    },
+    Git(String),
+    /// Someone else moved the session's branch: compare-and-swap refused.
+    Conflict(String),
+    Io(String),
+    Json(String),
+    /// Events out of order (a bug in the caller).
+    Order(String),
+    /// No session, or more than one, matches what was asked for.
+    NoSuchSession(String),
+}
+
+impl JournalError {
+    fn io(error: std::io::Error) -> JournalError {
+        JournalError::Io(error.to_string())
+    }
+
+    fn json(error: serde_json::Error) -> JournalError {
+        JournalError::Json(error.to_string())
+    }
+}
+
+impl std::fmt::Display for JournalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JournalError::Open { dir, message } => write!(
+                f,
+                "the journal at {} cannot be opened: {message}; choose another with --journal DIR or CAIRN_JOURNAL",
+                dir.display()
+            ),
+            JournalError::Git(message) => write!(f, "the journal's git repository: {message}"),
+            JournalError::Conflict(message) => write!(
+                f,
+                "another process changed this session's branch ({message}); nothing was overwritten"
+            ),
+            JournalError::Io(message) => write!(f, "writing the journal: {message}"),
+            JournalError::Json(message) => write!(f, "the journal holds bad JSON: {message}"),
+            JournalError::Order(message) => f.write_str(message),
+            JournalError::NoSuchSession(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for JournalError {}
+
+/// A journal repository on disk.
+#[derive(Clone, Debug)]
+pub struct Journal {
+    dir: PathBuf,
+}
+
+impl Journal {
+    /// Opens the journal at `dir`, creating a bare repository there on first use (under
+    /// the write lock: two sessions starting at once on a new journal create it once).
+    pub fn open(dir: &Path) -> Result<Journal, JournalError> {
+        let journal = Journal {
+            dir: dir.to_path_buf(),
+        };
+        if Repository::open_bare(dir).is_err() {
+            std::fs::create_dir_all(dir).map_err(|error| JournalError::Open {
+                dir: dir.to_path_buf(),
+                message: error.to_string(),
+            })?;
+            let _lock = journal.lock()?;
+            journal.create()?;
+        }
+        journal.repository()?;
+        Ok(journal)
+    }
+
+    fn open_error(&self, message: String) -> JournalError {
+        JournalError::Open {
+            dir: self.dir.clone(),
+            message,
+        }
+    }
+
+    fn create(&self) -> Result<(), JournalError> {
+        if Repository::open_bare(&self.dir).is_ok() {
+            return Ok(());
+        }
+        let mut options = RepositoryInitOptions::new();
+        options
+            .bare(true)
+            .mkpath(true)
+            .initial_head("main")
+            .description("cairn journal: one branch per session, one commit per event");
+        Repository::init_opts(&self.dir, &options)
+            .map(drop)
+            .map_err(|error| self.open_error(error.message().to_string()))
+    }
+
+    /// A fresh handle on the repository (handles are cheap, and not shared across threads).
+    pub fn repository(&self) -> Result<Repository, JournalError> {
+        Repository::open_bare(&self.dir)
+            .map_err(|error| self.open_error(error.message().to_string()))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Holds the journal's write lock until dropped. libgit2 names its temporary object
+    /// files from a random sequence that two processes started together can share, so two
+    /// writers at once could write into each other's files; writers take turns instead
+    /// (a commit holds the lock for a few milliseconds).
+    pub fn lock(&self) -> Result<WriteLock, JournalError> {
+        let path = self.dir.join("cairn.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(JournalError::io)?;
+        Flock::lock(file, FlockArg::LockExclusive)
+            .map(WriteLock)
+            .map_err(|(_, errno)| JournalError::Io(format!("locking {}: {errno}", path.display())))
+    }
+}
+
+/// The journal's write lock, released when dropped.
+pub struct WriteLock(#[allow(dead_code)] Flock<std::fs::File>);
+
+/// Where the journal is: `--journal DIR`, else `CAIRN_JOURNAL`, else
+/// `$XDG_DATA_HOME/cairn/journal`, else `~/.local/share/cairn/journal`.
+pub fn default_dir(flag: Option<&Path>) -> PathBuf {
+    if let Some(dir) = flag {
+        return dir.to_path_buf();
+    }
+    if let Some(dir) = std::env::var_os("CAIRN_JOURNAL").filter(|dir| !dir.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    data.join("cairn").join("journal")
+}

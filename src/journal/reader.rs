@@ -1,0 +1,187 @@
+//! Reading sessions back: the list for `cairn log`, one session's events for review,
+//! resume and verify, and finding a session from the id prefix a person types.
+
+use git2::{Oid, Repository, Tree};
+use serde::Serialize;
+
+use super::writer::SessionFile;
+use super::{clock, Journal, JournalError};
+use crate::session::{Event, Stamped};
+
+/// One line of `cairn log`.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub id: String,
+    pub branch: String,
+    pub runbook: String,
+    pub title: String,
+    pub operator: String,
+    pub host: String,
+    pub mode: crate::session::Mode,
+    pub started: String,
+    pub started_ms: u64,
+    pub duration_ms: u64,
+    /// `completed`, `failed`, `stopped`, `interrupted`, or `unfinished` (no end recorded:
+    /// still running, or cut short).
+    pub outcome: String,
+    pub events: u64,
+}
+
+/// A session found in the journal.
+#[derive(Clone, Debug)]
+pub struct SessionRecord {
+    pub branch: String,
+    pub tip: Oid,
+    pub file: SessionFile,
+}
+
+fn sessions(repo: &Repository) -> Result<Vec<(String, Oid)>, JournalError> {
+    let mut found = Vec::new();
+    for reference in repo.references_glob("refs/heads/sessions/*")? {
+        let reference = reference?;
+        let (Ok(name), Some(tip)) = (reference.name(), reference.target()) else {
+            continue;
+        };
+        let branch = name.trim_start_matches("refs/heads/").to_string();
+        found.push((branch, tip));
+    }
+    Ok(found)
+}
+
+fn blob_at(repo: &Repository, tree: &Tree<'_>, path: &str) -> Result<Vec<u8>, JournalError> {
+    let entry = tree
+        .get_path(std::path::Path::new(path))
+        .map_err(|_| JournalError::Git(format!("{path} is missing")))?;
+    let blob = repo.find_blob(entry.id())?;
+    Ok(blob.content().to_vec())
+}
+
+fn session_file(repo: &Repository, tree: &Tree<'_>) -> Result<SessionFile, JournalError> {
+    serde_json::from_slice(&blob_at(repo, tree, "session.json")?).map_err(JournalError::json)
+}
+
+/// The entries of a folder of the tree, in name order (names are zero-padded numbers).
+fn folder<'r>(
+    repo: &'r Repository,
+    tree: &Tree<'_>,
+    path: &str,
+) -> Result<Option<Tree<'r>>, JournalError> {
+    match tree.get_path(std::path::Path::new(path)) {
+        Ok(entry) => Ok(entry.to_object(repo)?.into_tree().ok()),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The last event of a session's tree, and how many there are.
+fn last_event(repo: &Repository, tree: &Tree<'_>) -> Result<Option<(Stamped, u64)>, JournalError> {
+    let Some(events) = folder(repo, tree, "events")? else {
+        return Ok(None);
+    };
+    let Some(bucket) = events.iter().next_back() else {
+        return Ok(None);
+    };
+    let Some(bucket) = bucket.to_object(repo)?.into_tree().ok() else {
+        return Ok(None);
+    };
+    let Some(entry) = bucket.iter().next_back() else {
+        return Ok(None);
+    };
+    let blob = repo.find_blob(entry.id())?;
+    let event: Stamped = serde_json::from_slice(blob.content()).map_err(JournalError::json)?;
+    let count = event.seq;
+    Ok(Some((event, count)))
+}
+
+/// Every session in the journal, newest first.
+pub fn list(journal: &Journal) -> Result<Vec<Summary>, JournalError> {
+    let repo = journal.repository()?;
+    let mut summaries = Vec::new();
+    for (branch, tip) in sessions(&repo)? {
+        let tree = repo.find_commit(tip)?.tree()?;
+        let file = session_file(&repo, &tree)?;
+        let (outcome, last_ms, events) = match last_event(&repo, &tree)? {
+            Some((stamped, count)) => {
+                let outcome = match &stamped.event {
+                    Event::SessionEnded { outcome } => serde_json::to_value(outcome)
+                        .ok()
+                        .and_then(|value| value.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    _ => "unfinished".to_string(),
+                };
+                (outcome, stamped.at_ms, count)
+            }
+            None => ("unfinished".to_string(), file.started_ms, 0),
+        };
+        summaries.push(Summary {
+            id: file.id.clone(),
+            branch,
+            runbook: file.runbook.clone(),
+            title: file.title.clone(),
+            operator: file.operator.clone(),
+            host: file.host.clone(),
+            mode: file.mode,
+            started: clock::timestamp(file.started_ms),
+            started_ms: file.started_ms,
+            duration_ms: last_ms.saturating_sub(file.started_ms),
+            outcome,
+            events,
+        });
+    }
+    summaries.sort_by(|a, b| b.started_ms.cmp(&a.started_ms).then(b.id.cmp(&a.id)));
+    Ok(summaries)
+}
+
+/// The session whose id starts with `prefix` (a unique prefix is enough).
+pub fn find(journal: &Journal, prefix: &str) -> Result<SessionRecord, JournalError> {
+    let repo = journal.repository()?;
+    let prefix = prefix.trim();
+    let matching: Vec<(String, Oid)> = sessions(&repo)?
+        .into_iter()
+        .filter(|(branch, _)| {
+            !prefix.is_empty()
+                && (super::layout::id_of_branch(branch).is_some_and(|id| id.starts_with(prefix))
+                    || branch == prefix)
+        })
+        .collect();
+    match matching.as_slice() {
+        [(branch, tip)] => {
+            let tree = repo.find_commit(*tip)?.tree()?;
+            Ok(SessionRecord {
+                branch: branch.clone(),
+                tip: *tip,
+                file: session_file(&repo, &tree)?,
+            })
+        }
+        [] => Err(JournalError::NoSuchSession(format!(
+            "no session in {} has an id starting with `{prefix}`; `cairn log` lists them",
+            journal.dir().display()
+        ))),
+        many => Err(JournalError::NoSuchSession(format!(
+            "`{prefix}` matches {} sessions ({}); type more of the id",
+            many.len(),
+            many.iter()
+                .filter_map(|(branch, _)| super::layout::id_of_branch(branch))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// All events in the tree of commit `tip`, in order.
+pub fn events(repo: &Repository, tip: Oid) -> Result<Vec<Stamped>, JournalError> {
+    let tree = repo.find_commit(tip)?.tree()?;
+    let mut events = Vec::new();
+    let Some(buckets) = folder(repo, &tree, "events")? else {
+        return Ok(events);
+    };
+    for bucket in buckets.iter() {
+        let Some(bucket) = bucket.to_object(repo)?.into_tree().ok() else {
+            continue;
+        };
+        for entry in bucket.iter() {
+            let blob = repo.find_blob(entry.id())?;
+            events.push(serde_json::from_slice(blob.content()).map_err(JournalError::json)?);
+        }
+    }
+    Ok(events)
+}

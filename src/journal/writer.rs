@@ -1,0 +1,265 @@
+//! Writing one session: each event becomes one commit on the session's branch, durable
+//! (objects, folders and ref synced) before `record` returns, the ref moved by
+//! compare-and-swap so that nothing another process wrote can be lost.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::Path;
+
+use git2::{ErrorCode, FileMode, Oid, Repository, Signature, Time, Tree};
+use serde::Serialize;
+
+use super::durable::Pending;
+use super::message::{message, StepNames};
+use super::{clock, layout, Journal, JournalError};
+use crate::ansi::Stripper;
+use crate::engine::Recorder;
+use crate::runbook::Runbook;
+use crate::session::{Event, OutputRef, SessionInfo, Stamped};
+
+/// What `session.json` says.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct SessionFile {
+    pub id: String,
+    pub runbook: String,
+    pub title: String,
+    /// The git blob id of `runbook.md`: the runbook's content hash.
+    pub runbook_hash: String,
+    pub operator: String,
+    pub host: String,
+    pub mode: crate::session::Mode,
+    pub started: String,
+    pub started_ms: u64,
+    pub branch: String,
+}
+
+pub struct SessionWriter {
+    journal: Journal,
+    repo: Repository,
+    refname: String,
+    session: String,
+    tip: Option<Oid>,
+    root: Option<Oid>,
+    steps: StepNames,
+    operator: String,
+    email: String,
+    /// Files for the next commit: the runbook and `session.json` with the first event,
+    /// outputs with the event that reports them.
+    staged: Vec<(String, Oid)>,
+    runbook_text: String,
+    pending: Pending,
+}
+
+impl SessionWriter {
+    /// Prepares the writer of a new session of `runbook`; nothing is written until the
+    /// first event (which must be `session_started`).
+    pub fn new(journal: &Journal, runbook: &Runbook) -> Result<SessionWriter, JournalError> {
+        let repo = journal.repository()?;
+        let email = repo
+            .config()
+            .ok()
+            .and_then(|config| config.get_string("user.email").ok())
+            .unwrap_or_default();
+        Ok(SessionWriter {
+            journal: journal.clone(),
+            repo,
+            refname: String::new(),
+            session: String::new(),
+            tip: None,
+            root: None,
+            steps: StepNames::of(runbook),
+            operator: String::new(),
+            email,
+            staged: Vec::new(),
+            runbook_text: runbook.source.text().to_string(),
+            pending: Pending::default(),
+        })
+    }
+
+    /// The branch the session is written to (once started).
+    pub fn branch(&self) -> Option<&str> {
+        self.refname.strip_prefix("refs/heads/")
+    }
+
+    fn blob(&mut self, bytes: &[u8]) -> Result<Oid, JournalError> {
+        let oid = self.repo.blob(bytes)?;
+        self.pending.object(self.repo.path(), oid);
+        Ok(oid)
+    }
+
+    fn begin(&mut self, info: &SessionInfo, at_ms: u64) -> Result<(), JournalError> {
+        let branch = layout::branch(&clock::date(at_ms), &info.title, &info.id);
+        self.refname = format!("refs/heads/{branch}");
+        self.session = info.id.clone();
+        self.operator = info.operator.clone();
+        if self.email.is_empty() {
+            self.email = format!("{}@{}", info.operator, info.host);
+        }
+        let text = std::mem::take(&mut self.runbook_text);
+        let runbook = self.blob(text.as_bytes())?;
+        let file = SessionFile {
+            id: info.id.clone(),
+            runbook: info.runbook.clone(),
+            title: info.title.clone(),
+            runbook_hash: runbook.to_string(),
+            operator: info.operator.clone(),
+            host: info.host.clone(),
+            mode: info.mode,
+            started: clock::timestamp(at_ms),
+            started_ms: at_ms,
+            branch,
+        };
+        let json = serde_json::to_vec_pretty(&file).map_err(JournalError::json)?;
+        let session = self.blob(&json)?;
+        self.staged.push(("runbook.md".into(), runbook));
+        self.staged.push(("session.json".into(), session));
+        Ok(())
+    }
+
+    fn commit(&mut self, stamped: &Stamped) -> Result<(), JournalError> {
+        let _lock = self.journal.lock()?;
+        if let Event::SessionStarted(info) = &stamped.event {
+            if self.tip.is_none() {
+                self.begin(info, stamped.at_ms)?;
+            }
+        }
+        if self.refname.is_empty() {
+            return Err(JournalError::Order(
+                "the first event of a session must be session_started".into(),
+            ));
+        }
+        let mut json = serde_json::to_vec(stamped).map_err(JournalError::json)?;
+        json.push(b'\n');
+        let event = self.blob(&json)?;
+        let mut files = std::mem::take(&mut self.staged);
+        files.push((layout::event_path(stamped.seq), event));
+        let root = match self.root {
+            Some(oid) => Some(self.repo.find_tree(oid)?),
+            None => None,
+        };
+        let tree_id = put_all(&self.repo, root.as_ref(), &files, &mut self.pending)?;
+        drop(root);
+        let tree = self.repo.find_tree(tree_id)?;
+        let seconds = i64::try_from(stamped.at_ms / 1000).unwrap_or(i64::MAX);
+        let signature = Signature::new(&self.operator, &self.email, &Time::new(seconds, 0))?;
+        let parent = match self.tip {
+            Some(oid) => Some(self.repo.find_commit(oid)?),
+            None => None,
+        };
+        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+        let text = message(stamped, &self.session, &self.steps);
+        let commit = self
+            .repo
+            .commit(None, &signature, &signature, &text, &tree, &parents)?;
+        self.pending.object(self.repo.path(), commit);
+        // Objects first, then the ref that makes them reachable.
+        self.pending.sync().map_err(JournalError::io)?;
+        let log = format!("cairn: event {}", stamped.seq);
+        match self.tip {
+            None => self.repo.reference(&self.refname, commit, false, &log)?,
+            Some(tip) => self
+                .repo
+                .reference_matching(&self.refname, commit, true, tip, &log)?,
+        };
+        self.pending.file(self.repo.path().join(&self.refname));
+        self.pending.sync().map_err(JournalError::io)?;
+        self.tip = Some(commit);
+        self.root = Some(tree_id);
+        Ok(())
+    }
+
+    /// Stores a command's output (raw, and as text) for the event numbered `seq`.
+    fn output(&mut self, seq: u64, spool: &Path) -> Result<Option<OutputRef>, JournalError> {
+        let _lock = self.journal.lock()?;
+        let mut file = match std::fs::File::open(spool) {
+            Ok(file) => file,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(JournalError::io(error)),
+        };
+        let mut raw = self.repo.blob_writer(None)?;
+        let mut text = self.repo.blob_writer(None)?;
+        let mut stripper = Stripper::default();
+        let mut buffer = vec![0u8; 64 * 1024];
+        let mut stripped = Vec::with_capacity(buffer.len());
+        loop {
+            let read = file.read(&mut buffer).map_err(JournalError::io)?;
+            if read == 0 {
+                break;
+            }
+            raw.write_all(&buffer[..read]).map_err(JournalError::io)?;
+            stripped.clear();
+            stripper.push(&buffer[..read], &mut stripped);
+            text.write_all(&stripped).map_err(JournalError::io)?;
+        }
+        stripped.clear();
+        stripper.finish(&mut stripped);
+        text.write_all(&stripped).map_err(JournalError::io)?;
+        let raw = raw.commit()?;
+        let text = text.commit()?;
+        for oid in [raw, text] {
+            self.pending.object(self.repo.path(), oid);
+        }
+        self.staged.push((layout::output_path(seq, "raw"), raw));
+        self.staged.push((layout::output_path(seq, "txt"), text));
+        Ok(Some(OutputRef {
+            raw: raw.to_string(),
+            text: text.to_string(),
+        }))
+    }
+}
+
+impl Recorder for SessionWriter {
+    fn record(&mut self, event: &Stamped) -> Result<(), String> {
+        self.commit(event).map_err(|error| error.to_string())
+    }
+
+    fn store_output(&mut self, seq: u64, spool: &Path) -> Result<Option<OutputRef>, String> {
+        self.output(seq, spool).map_err(|error| error.to_string())
+    }
+}
+
+/// Writes the tree `root` with `files` (slash-separated paths) added or replaced, and
+/// returns it. Only the trees on the paths of `files` are rewritten.
+fn put_all(
+    repo: &Repository,
+    root: Option<&Tree<'_>>,
+    files: &[(String, Oid)],
+    pending: &mut Pending,
+) -> Result<Oid, JournalError> {
+    let mut here: Vec<(&str, Oid)> = Vec::new();
+    let mut below: BTreeMap<&str, Vec<(String, Oid)>> = BTreeMap::new();
+    for (path, oid) in files {
+        match path.split_once('/') {
+            Some((folder, rest)) => below
+                .entry(folder)
+                .or_default()
+                .push((rest.to_string(), *oid)),
+            None => here.push((path.as_str(), *oid)),
+        }
+    }
+    let mut builder = repo.treebuilder(root)?;
+    for (name, oid) in here {
+        builder.insert(name, oid, FileMode::Blob.into())?;
+    }
+    for (folder, files) in below {
+        let existing = match root.and_then(|root| root.get_name(folder)) {
+            Some(entry) => entry.to_object(repo)?.into_tree().ok(),
+            None => None,
+        };
+        let subtree = put_all(repo, existing.as_ref(), &files, pending)?;
+        builder.insert(folder, subtree, FileMode::Tree.into())?;
+    }
+    let oid = builder.write()?;
+    pending.object(repo.path(), oid);
+    Ok(oid)
+}
+
+impl From<git2::Error> for JournalError {
+    fn from(error: git2::Error) -> JournalError {
+        if error.code() == ErrorCode::Modified || error.code() == ErrorCode::Exists {
+            JournalError::Conflict(error.message().to_string())
+        } else {
+            JournalError::Git(error.message().to_string())
+        }
+    }
+}
