@@ -19,14 +19,16 @@ impl Pending {
     /// Notes a loose object written to `git_dir`.
     pub fn object(&mut self, git_dir: &Path, oid: Oid) {
         let hex = oid.to_string();
-        let folder = git_dir.join("objects").join(&hex[..2]);
-        self.files.insert(folder.join(&hex[2..]));
-        self.folders.insert(folder);
+        self.file(git_dir.join("objects").join(&hex[..2]).join(&hex[2..]));
     }
 
-    /// Notes a file written by path (a ref), and its folder.
+    /// Notes a file written by path, its folder, and the folder above (in case the
+    /// folder itself is new). Syncing a folder that did not change costs next to nothing.
     pub fn file(&mut self, path: PathBuf) {
         if let Some(folder) = path.parent() {
+            if let Some(above) = folder.parent() {
+                self.folders.insert(above.to_path_buf());
+            }
             self.folders.insert(folder.to_path_buf());
         }
         self.files.insert(path);
@@ -38,9 +40,10 @@ impl Pending {
         let context = |path: &Path, error: std::io::Error| {
             std::io::Error::new(error.kind(), format!("syncing {}: {error}", path.display()))
         };
+        // A new file's data and size (fdatasync), then the folders that hold the names.
         for path in std::mem::take(&mut self.files) {
             match File::open(&path) {
-                Ok(file) => file.sync_all().map_err(|error| context(&path, error))?,
+                Ok(file) => file.sync_data().map_err(|error| context(&path, error))?,
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
                 Err(error) => return Err(context(&path, error)),
             }

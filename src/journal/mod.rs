@@ -114,8 +114,24 @@ impl Journal {
             .initial_head("main")
             .description("cairn journal: one branch per session, one commit per event");
         Repository::init_opts(&self.dir, &options)
-            .map(drop)
-            .map_err(|error| self.open_error(error.message().to_string()))
+            .map_err(|error| self.open_error(error.message().to_string()))?;
+        self.make_folders()
+            .map_err(|error| self.open_error(error.to_string()))
+    }
+
+    /// Creates every folder commits will write into, once: a new folder costs a slow
+    /// metadata write and its own sync at the moment an event is being recorded.
+    fn make_folders(&self) -> std::io::Result<()> {
+        let objects = self.dir.join("objects");
+        for byte in 0..=255u8 {
+            std::fs::create_dir_all(objects.join(format!("{byte:02x}")))?;
+        }
+        let heads = self.dir.join("refs").join("heads");
+        std::fs::create_dir_all(heads.join("sessions"))?;
+        for folder in [&objects, &heads, &self.dir.join("refs"), &self.dir] {
+            std::fs::File::open(folder)?.sync_all()?;
+        }
+        Ok(())
     }
 
     /// A fresh handle on the repository (handles are cheap, and not shared across threads).

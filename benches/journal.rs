@@ -1,0 +1,192 @@
+//! What recording an event costs: cairn's journal (one commit per event, objects and ref
+//! synced to disk) against a plain git2 commit of the same change in the same run (the
+//! blob written, an in-memory index over the parent tree with the file added,
+//! `write_tree`, commit with the branch moved; nothing synced), on fresh repositories.
+//!
+//! For each, the median cost of the first events of a session and of the last ones: the
+//! cost must not grow with the session (target: event 10,000 within 1.5x of event 10), a
+//! durable event must stay under 5 ms, and cost at most 1.5x the plain commit.
+//!
+//! The journal measured already holds a 300-event session: a new journal's first writes
+//! are slower (its object folders were just made) and no session but the first pays that.
+//!
+//! Run with `cargo bench --bench journal`; `CAIRN_BENCH_EVENTS` sets the session length
+//! (default 10,000). Repositories are made fresh for each case and deleted after timing,
+//! since this machine's disk slows file creation right after mass deletions.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use cairn::engine::Recorder;
+use cairn::journal::{Journal, SessionWriter};
+use cairn::session::{Event, Mode, SessionInfo, Stamped};
+use git2::{Index, IndexEntry, IndexTime, Oid, Repository, Signature};
+
+fn event(seq: u64) -> Stamped {
+    let event = if seq == 1 {
+        Event::SessionStarted(SessionInfo {
+            id: "bench001".into(),
+            runbook: "bench.md".into(),
+            title: "Bench".into(),
+            mode: Mode::Live,
+            operator: "bench".into(),
+            host: "bench".into(),
+        })
+    } else {
+        Event::NoteAdded {
+            step: Some("step".into()),
+            text: format!("note number {seq}: replication lag is {} s", seq % 17),
+        }
+    };
+    Stamped {
+        seq,
+        at_ms: 1_795_906_843_000 + seq * 1000,
+        event,
+    }
+}
+
+/// Times of each of `events` events recorded by cairn's journal.
+fn journal_times(dir: &Path, events: u64) -> Vec<Duration> {
+    let runbook = cairn::runbook::parse("bench.md", "# Bench\n\n## Step\n\nRead.\n");
+    let journal = Journal::open(&dir.join("journal")).unwrap();
+    // A journal is created once and then written for years; its first few hundred objects
+    // land in folders just made, which the first syncs of each pay for. The session
+    // measured is not the journal's first.
+    {
+        let mut warm = SessionWriter::new(&journal, &runbook).unwrap();
+        for seq in 1..=300 {
+            let mut stamped = event(seq);
+            if let Event::SessionStarted(info) = &mut stamped.event {
+                info.id = "warm0001".into();
+            }
+            warm.record(&stamped).unwrap();
+        }
+    }
+    let mut writer = SessionWriter::new(&journal, &runbook).unwrap();
+    (1..=events)
+        .map(|seq| {
+            let stamped = event(seq);
+            let started = Instant::now();
+            writer.record(&stamped).unwrap();
+            started.elapsed()
+        })
+        .collect()
+}
+
+/// Times of the same changes as plain git2 commits: the event's JSON added at the same path.
+fn plain_times(dir: &Path, events: u64) -> Vec<Duration> {
+    let repo = Repository::init_bare(dir.join("plain")).unwrap();
+    let signature = Signature::now("bench", "bench@example.com").unwrap();
+    let mut parent: Option<Oid> = None;
+    (1..=events)
+        .map(|seq| {
+            let json = serde_json::to_vec(&event(seq)).unwrap();
+            let path = cairn::journal::layout::event_path(seq);
+            let started = Instant::now();
+            let mut index = Index::new().unwrap();
+            if let Some(parent) = parent {
+                let tree = repo.find_commit(parent).unwrap().tree().unwrap();
+                index.read_tree(&tree).unwrap();
+            }
+            let entry = IndexEntry {
+                ctime: IndexTime::new(0, 0),
+                mtime: IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: 0o100644,
+                uid: 0,
+                gid: 0,
+                file_size: json.len() as u32,
+                id: repo.blob(&json).unwrap(),
+                flags: 0,
+                flags_extended: 0,
+                path: path.into_bytes(),
+            };
+            index.add(&entry).unwrap();
+            let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
+            let parents: Vec<git2::Commit<'_>> = parent
+                .iter()
+                .map(|oid| repo.find_commit(*oid).unwrap())
+                .collect();
+            let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+            let commit = repo
+                .commit(
+                    Some("refs/heads/plain"),
+                    &signature,
+                    &signature,
+                    "note",
+                    &tree,
+                    &parents,
+                )
+                .unwrap();
+            parent = Some(commit);
+            started.elapsed()
+        })
+        .collect()
+}
+
+fn median(times: &[Duration]) -> Duration {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    sorted[sorted.len() / 2]
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let events: u64 = std::env::var("CAIRN_BENCH_EVENTS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(10_000)
+        .max(200);
+    let base = std::env::temp_dir();
+    let journal_dir = tempfile::tempdir_in(&base).unwrap();
+    let journal = journal_times(journal_dir.path(), events);
+    let plain_dir = tempfile::tempdir_in(&base).unwrap();
+    let plain = plain_times(plain_dir.path(), events);
+    let window = 100usize;
+    let early = |times: &[Duration]| median(&times[1..window.min(times.len())]);
+    let late = |times: &[Duration]| median(&times[times.len() - window..]);
+    println!("{events} events per session; medians over {window} events (ms)");
+    println!(
+        "{:<44} {:>10} {:>10} {:>10}",
+        "case", "events 2-100", "last 100", "late/early"
+    );
+    for (name, times) in [
+        ("cairn journal (durable: objects + ref synced)", &journal),
+        ("plain git2 commit (index, nothing synced)", &plain),
+    ] {
+        let (early, late) = (early(times), late(times));
+        println!(
+            "{name:<44} {:>10.3} {:>10.3} {:>10.2}",
+            ms(early),
+            ms(late),
+            ms(late) / ms(early)
+        );
+    }
+    let total = |times: &[Duration]| times.iter().map(|time| time.as_secs_f64()).sum::<f64>();
+    println!(
+        "total: journal {:.2} s, plain {:.2} s; journal/plain per event = {:.2} (early) {:.2} (late)",
+        total(&journal),
+        total(&plain),
+        ms(early(&journal)) / ms(early(&plain)),
+        ms(late(&journal)) / ms(late(&plain)),
+    );
+    let verdict = |ok: bool| if ok { "OK" } else { "MISSED" };
+    let late_ms = ms(late(&journal));
+    println!(
+        "targets: durable event < 5 ms: {:.3} ms {}; <= 1.5x plain: {:.2} {}; last/first <= 1.5: {:.2} {}",
+        late_ms,
+        verdict(late_ms < 5.0),
+        late_ms / ms(late(&plain)),
+        verdict(late_ms / ms(late(&plain)) <= 1.5),
+        late_ms / ms(early(&journal)),
+        verdict(late_ms / ms(early(&journal)) <= 1.5),
+    );
+    // Deleted after timing.
+    drop(journal_dir);
+    drop(plain_dir);
+}
