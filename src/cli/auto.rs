@@ -175,6 +175,9 @@ impl Operator for AutoOperator<'_> {
                     self.line(&self.paint.paint(DIM, &format!("= cd {cwd}")));
                 }
             }
+            Event::SessionResumed { operator, .. } => {
+                self.line(&self.paint.paint(BOLD, &format!("↻ resumed by {operator}")));
+            }
             Event::Confirmed { answer, .. } => {
                 self.line(&self.paint.paint(DIM, &format!("✓ confirmed ({answer})")));
             }

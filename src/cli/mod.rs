@@ -7,9 +7,11 @@ mod check;
 mod files;
 mod log;
 mod outline;
+mod resume;
 mod run;
 mod show;
 mod verify;
+mod walk;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -42,6 +44,8 @@ enum Command {
     Show(show::ShowArgs),
     /// Walk a runbook: run its steps in order, asking what it needs (`cairn RUNBOOK` also works).
     Run(run::RunArgs),
+    /// Carry on a recorded session from where it stopped (after a crash, a stop, a failure).
+    Resume(resume::ResumeArgs),
     /// List the sessions in the journal, newest first.
     Log(log::LogArgs),
     /// Check that a session's record in the journal is whole (exit 1 names the first bad commit).
@@ -83,6 +87,7 @@ where
         Command::Show(args) => show::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Log(args) => log::run(&args),
+        Command::Resume(args) => resume::run(&args),
         Command::Verify(args) => verify::run(&args),
     }
 }

@@ -1,21 +1,16 @@
 //! `cairn run RUNBOOK`: walks a runbook. Until the terminal UI exists, and always with
 //! `--auto` or when stdout is not a terminal, it runs headless: the `--auto` operator prints
-//! the walk, and anything it would have to ask stops the run with a message naming the flag
-//! that answers it.
+//! the walk, and asks on the terminal (if there is one) what the flags did not answer.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Args;
 
-use super::ask::Asker;
-use super::auto::AutoOperator;
-use super::{print_error, stdout_color, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
-use crate::engine::{start_dir, Answers, Engine, Environment, NoRecord, Recorder, Settings, Stop};
-use crate::exec::Interrupt;
+use super::walk::{session_id, Start, Walk, WalkFlags};
+use super::{print_error, EXIT_FAILED};
+use crate::engine::{NoRecord, Recorder};
 use crate::journal::{self, Journal, SessionWriter};
-use crate::runbook::{load, Runbook, Severity};
+use crate::runbook::{load, Severity};
 use crate::session::Mode;
 
 #[derive(Args, Debug)]
@@ -23,48 +18,14 @@ pub struct RunArgs {
     /// The runbook file.
     #[arg(value_name = "RUNBOOK")]
     pub path: PathBuf,
-    /// Run without the UI, printing each step, command and output.
-    #[arg(long)]
-    pub auto: bool,
+    #[command(flatten)]
+    pub flags: WalkFlags,
     /// Print what would run, with variables resolved; run nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Answer every confirmation (destructive commands included) with yes.
-    #[arg(long)]
-    pub yes: bool,
-    /// A value for a param, a variable or a placeholder: `--param DB_HOST=db-2`,
-    /// `--param 'pod name=web-1'`.
-    #[arg(long = "param", value_name = "K=V", value_parser = parse_pair)]
-    pub params: Vec<(String, String)>,
-    /// The choice to take at a step's decision, counted from 1: `--choose check-lag=2`.
-    #[arg(long = "choose", value_name = "STEP=N", value_parser = parse_choice)]
-    pub choices: Vec<(String, usize)>,
-    /// The journal (a git repository) to record the session in [default: $CAIRN_JOURNAL,
-    /// else $XDG_DATA_HOME/cairn/journal].
-    #[arg(long, value_name = "DIR")]
-    pub journal: Option<PathBuf>,
     /// Record nothing: for tests and demos only, a walk without a journal leaves no trace.
     #[arg(long, conflicts_with = "journal")]
     pub no_journal: bool,
-}
-
-fn parse_pair(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((name, value)) if !name.trim().is_empty() => {
-            Ok((name.trim().to_string(), value.to_string()))
-        }
-        _ => Err(format!("`{text}` is not K=V; write it as NAME=value")),
-    }
-}
-
-fn parse_choice(text: &str) -> Result<(String, usize), String> {
-    let (step, number) = parse_pair(text)?;
-    match number.trim().parse::<usize>() {
-        Ok(number) if number >= 1 => Ok((step, number)),
-        _ => Err(format!(
-            "`{number}` is not a choice number; count choices from 1"
-        )),
-    }
 }
 
 pub fn run(args: &RunArgs) -> i32 {
@@ -90,46 +51,10 @@ pub fn run(args: &RunArgs) -> i32 {
         );
         return EXIT_FAILED;
     }
-    let dirs = tempfile::Builder::new()
-        .prefix("cairn-")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-        .tempdir()
-        .and_then(|work| Ok((work, private_memory_dir()?)));
-    let (work_dir, scratch_dir) = match dirs {
-        Ok(dirs) => dirs,
-        Err(error) => {
-            print_error(&format!("could not create a working directory: {error}"));
-            return EXIT_FAILED;
-        }
-    };
-    let interrupt = Interrupt::new();
-    // Ctrl-C goes to the running command (the engine forwards it), not to cairn; SIGTERM and
-    // SIGHUP end the running command's process group and the walk.
-    for (signal, flag) in [
-        (signal_hook::consts::SIGINT, interrupt.flag()),
-        (signal_hook::consts::SIGTERM, interrupt.terminate_flag()),
-        (signal_hook::consts::SIGHUP, interrupt.terminate_flag()),
-    ] {
-        if let Err(error) = signal_hook::flag::register(signal, flag) {
-            print_error(&format!("could not handle signal {signal}: {error}"));
-        }
-    }
-    let settings = settings(
-        &runbook,
-        args,
-        work_dir.path().to_path_buf(),
-        scratch_dir.path().to_path_buf(),
-    );
-    let answers = Answers {
-        params: args.params.iter().cloned().collect(),
-        choices: args.choices.iter().cloned().collect(),
-        yes: args.yes,
-    };
-    let env = Environment::new(utf8_environment(), start_dir(&runbook));
     let (recorder, journal_dir): (Box<dyn Recorder>, _) = if args.no_journal {
         (Box::new(NoRecord), None)
     } else {
-        let dir = journal::default_dir(args.journal.as_deref());
+        let dir = journal::default_dir(args.flags.journal.as_deref());
         match Journal::open(&dir).and_then(|journal| SessionWriter::new(&journal, &runbook)) {
             Ok(writer) => (Box::new(writer), Some(dir)),
             Err(error) => {
@@ -138,177 +63,17 @@ pub fn run(args: &RunArgs) -> i32 {
             }
         }
     };
-    let session_id = settings.session_id.clone();
-    let mut engine = Engine::new(&runbook, settings, answers, env, interrupt, recorder);
-    let mut operator = AutoOperator::new(&runbook, stdout_color(), Asker::for_terminal());
-    let result = engine.walk(&mut operator);
-    drop(engine);
-    if let Some(dir) = journal_dir {
-        println!(
-            "recorded in {} as session {session_id} (cairn log, cairn verify {session_id})",
-            dir.display()
-        );
-    }
-    match result {
-        Ok(()) => EXIT_OK,
-        Err(stop) => report(&runbook, &stop),
-    }
-}
-
-/// cairn's environment, less variables whose name or value is not UTF-8 (said on stderr):
-/// values pass through text everywhere in cairn, and a lossy copy would be a wrong value.
-fn utf8_environment() -> Vec<(String, String)> {
-    let mut vars = Vec::new();
-    for (name, value) in std::env::vars_os() {
-        match (name.into_string(), value.into_string()) {
-            (Ok(name), Ok(value)) => vars.push((name, value)),
-            (Ok(name), Err(_)) => {
-                eprintln!("warning: ${name} is not UTF-8; commands will not see it")
-            }
-            (Err(name), _) => eprintln!(
-                "warning: the variable {} has a name that is not UTF-8; commands will not see it",
-                name.to_string_lossy()
-            ),
-        }
-    }
-    vars
-}
-
-/// A private (0700) directory in memory for scripts and shell state, which can hold secrets:
-/// `$XDG_RUNTIME_DIR`, else `/dev/shm`, else the temp directory.
-fn private_memory_dir() -> std::io::Result<tempfile::TempDir> {
-    let base = std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .filter(|dir| dir.is_dir())
-        .or_else(|| Some(PathBuf::from("/dev/shm")).filter(|dir| dir.is_dir()))
-        .unwrap_or_else(std::env::temp_dir);
-    tempfile::Builder::new()
-        .prefix("cairn-")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-        .tempdir_in(base)
-}
-
-fn settings(
-    runbook: &Runbook,
-    args: &RunArgs,
-    work_dir: PathBuf,
-    scratch_dir: PathBuf,
-) -> Settings {
-    let (cols, rows) = terminal_size();
-    Settings {
+    Walk {
+        runbook: &runbook,
+        flags: &args.flags,
         mode: if args.dry_run {
             Mode::DryRun
         } else {
             Mode::Live
         },
-        session_id: session_id(runbook),
-        operator: operator_name(),
-        host: nix::unistd::gethostname()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        work_dir,
-        scratch_dir,
-        cols,
-        rows,
-        grace: Duration::from_secs(3),
-        ssh_command: std::env::var("CAIRN_SSH_COMMAND").unwrap_or_else(|_| "ssh".into()),
-        stdin_is_terminal: std::io::stdin().is_terminal(),
+        session_id: session_id(&runbook),
+        recorder,
+        journal_dir,
     }
-}
-
-/// The size commands' terminals get: the operator's terminal when there is one, else
-/// `COLUMNS` x `LINES`, else 80x24. (Asking crossterm without a terminal would start
-/// `tput` twice: tens of milliseconds for nothing.)
-fn terminal_size() -> (u16, u16) {
-    if std::io::stdout().is_terminal() {
-        if let Ok(size) = crossterm::terminal::size() {
-            return size;
-        }
-    }
-    let from_env = |name: &str, default: u16| {
-        std::env::var(name)
-            .ok()
-            .and_then(|value| value.trim().parse::<u16>().ok())
-            .filter(|value| *value > 0)
-            .unwrap_or(default)
-    };
-    (from_env("COLUMNS", 80), from_env("LINES", 24))
-}
-
-/// Eight hex digits from the time, the process id and the runbook: unique enough to tell
-/// sessions apart, short enough to type.
-fn session_id(runbook: &Runbook) -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write(runbook.path.as_bytes());
-    hasher.write_u32(std::process::id());
-    if let Ok(since) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        hasher.write_u128(since.as_nanos());
-    }
-    format!("{:08x}", hasher.finish() as u32)
-}
-
-fn operator_name() -> String {
-    ["USER", "LOGNAME"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
-        .or_else(|| {
-            nix::unistd::User::from_uid(nix::unistd::getuid())
-                .ok()
-                .flatten()
-                .map(|user| user.name)
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
-/// Says why the walk stopped and what to do; returns the exit code.
-fn report(runbook: &Runbook, stop: &Stop) -> i32 {
-    match stop {
-        Stop::Failed { step, at } => {
-            eprintln!("error: step '{step}' failed ({at})");
-            eprintln!("  help: fix the cause and run again, or give the block an `on_fail=` step to go to");
-            EXIT_FAILED
-        }
-        Stop::Unanswered(ask) => {
-            let name = ask.name.trim_start_matches('<').trim_end_matches('>');
-            eprintln!("error: {} has no value ({})", ask.name, ask.used_at);
-            if let Some(prompt) = &ask.prompt {
-                eprintln!("  it asks: {prompt}");
-            }
-            if !ask.choices.is_empty() {
-                eprintln!("  choices: {}", ask.choices.join(", "));
-            }
-            eprintln!("  help: pass --param '{name}=VALUE'");
-            EXIT_USAGE
-        }
-        Stop::Unconfirmed(confirmation) => {
-            eprintln!(
-                "error: step '{}' needs a typed confirmation ({}): {}",
-                confirmation.step, confirmation.at, confirmation.reason
-            );
-            eprintln!("  help: read the command, then pass --yes to confirm it");
-            EXIT_USAGE
-        }
-        Stop::Undecided { step, at, choices } => {
-            eprintln!("error: step '{step}' asks for a decision ({at}):");
-            for (index, choice) in choices.iter().enumerate() {
-                eprintln!("  {}. {choice}", index + 1);
-            }
-            eprintln!("  help: pass --choose {step}=N");
-            EXIT_USAGE
-        }
-        Stop::BadValue { name, message } => {
-            eprintln!("error: the value given for {name} cannot be used: {message}");
-            EXIT_USAGE
-        }
-        Stop::Journal(error) => {
-            eprintln!("error: the journal could not record the walk, so it stopped: {error}");
-            eprintln!("  help: fix the journal (disk space, permissions) and resume, or pass --no-journal to run without a record");
-            EXIT_FAILED
-        }
-        Stop::Interrupted => {
-            eprintln!("interrupted: the walk of {} stopped", runbook.path);
-            EXIT_INTERRUPTED
-        }
-    }
+    .go(Start::New)
 }

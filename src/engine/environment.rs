@@ -69,6 +69,16 @@ impl Environment {
         }
     }
 
+    /// Puts back a value recorded earlier in the session (a resume): nothing to record.
+    pub fn restore(&mut self, name: &str, value: &str) {
+        self.vars.insert(name.to_string(), value.to_string());
+    }
+
+    /// Takes out a variable the session had removed (`unset`).
+    pub fn remove(&mut self, name: &str) {
+        self.vars.remove(name);
+    }
+
     /// A value to mask wherever it appears (a secret placeholder's value).
     pub fn add_secret(&mut self, value: &str) {
         self.secrets.add(value);

@@ -6,6 +6,7 @@
 mod environment;
 mod expect;
 mod operator;
+mod resume;
 mod run_block;
 mod values;
 
@@ -84,6 +85,8 @@ pub enum Stop {
     Interrupted,
     /// The journal could not record an event: going on would leave no record.
     Journal(String),
+    /// A recorded session that cannot carry on (it ended, or its step is gone).
+    CannotResume(String),
 }
 
 pub struct Engine<'r> {
@@ -217,6 +220,14 @@ impl<'r> Engine<'r> {
             host: self.settings.host.clone(),
         };
         self.emit(operator, Event::SessionStarted(info));
+        self.prepare_environment(operator);
+        let first = cursor::first(self.runbook);
+        let result = self.walk_from(first, operator);
+        self.finish(result, operator)
+    }
+
+    /// Secrets, front-matter `env` and `--param` values, in force from the start.
+    fn prepare_environment(&mut self, operator: &mut dyn Operator) {
         self.env.adopt_inherited_secrets();
         for param in &self.runbook.params {
             if param.secret {
@@ -237,7 +248,14 @@ impl<'r> Engine<'r> {
             .collect();
         let event = self.env.set(ValueSource::Flag, given);
         self.emit_some(operator, event);
-        let result = self.walk_from(cursor::first(self.runbook), operator);
+    }
+
+    /// Ends background jobs and records how the session ended.
+    fn finish(
+        &mut self,
+        result: Result<(), Stop>,
+        operator: &mut dyn Operator,
+    ) -> Result<(), Stop> {
         self.stop_background(operator);
         let outcome = match &result {
             Ok(()) => SessionOutcome::Completed,
@@ -259,23 +277,32 @@ impl<'r> Engine<'r> {
             next = match next {
                 Next::End => return Ok(()),
                 Next::Decide(_) => unreachable_decision(),
-                Next::Step(step) => self.walk_step(step, operator)?,
+                Next::Step(step) => self.walk_step(step, 0, true, operator)?,
             };
         }
     }
 
-    /// Runs one step; returns where the walk goes from it.
-    fn walk_step(&mut self, step: &'r Step, operator: &mut dyn Operator) -> Result<Next<'r>, Stop> {
-        self.emit(
-            operator,
-            Event::StepEntered {
-                step: step.id.clone(),
-            },
-        );
+    /// Runs one step from block `from_block`, entering it first unless a resumed walk
+    /// carries on inside it; returns where the walk goes from it.
+    fn walk_step(
+        &mut self,
+        step: &'r Step,
+        from_block: usize,
+        enter: bool,
+        operator: &mut dyn Operator,
+    ) -> Result<Next<'r>, Stop> {
+        if enter {
+            self.emit(
+                operator,
+                Event::StepEntered {
+                    step: step.id.clone(),
+                },
+            );
+        }
         if let Some(confirmation) = self.step_confirmation(step) {
             self.confirm(confirmation, operator)?;
         }
-        for (index, block) in step.blocks.iter().enumerate() {
+        for (index, block) in step.blocks.iter().enumerate().skip(from_block) {
             if let Some(reason) = cursor::not_runnable(block) {
                 if block.kind == crate::runbook::BlockKind::Command {
                     self.emit(

@@ -221,6 +221,14 @@ fn summary_and_body(event: &Event, steps: &StepNames) -> (String, Option<String>
             format!("Note: {}", first_line(text, 64)),
             Some(text.clone()),
         ),
+        Event::SessionResumed {
+            operator,
+            host,
+            runbook_changed,
+        } => (
+            format!("Resume session by {operator} on {host}"),
+            runbook_changed.then(|| "The runbook changed since the session started.".to_string()),
+        ),
         Event::SessionEnded { outcome } => (
             format!(
                 "End session: {}",

@@ -185,3 +185,10 @@ pub fn events(repo: &Repository, tip: Oid) -> Result<Vec<Stamped>, JournalError>
     }
     Ok(events)
 }
+
+/// The runbook's text as the session ran it.
+pub fn runbook_text(repo: &Repository, tip: Oid) -> Result<String, JournalError> {
+    let tree = repo.find_commit(tip)?.tree()?;
+    let bytes = blob_at(repo, &tree, "runbook.md")?;
+    String::from_utf8(bytes).map_err(|_| JournalError::Git("runbook.md is not UTF-8".into()))
+}

@@ -76,6 +76,37 @@ impl SessionWriter {
         })
     }
 
+    /// Prepares the writer that carries on the recorded session `record` of `runbook`.
+    /// When the runbook changed since, its text as it is now is kept beside the original
+    /// (`runbook.resumed.md`) with the next event.
+    pub fn resume(
+        journal: &Journal,
+        runbook: &Runbook,
+        record: &super::SessionRecord,
+    ) -> Result<SessionWriter, JournalError> {
+        let _lock = journal.lock()?;
+        let mut writer = SessionWriter::new(journal, runbook)?;
+        let (root, stored) = {
+            let tip = writer.repo.find_commit(record.tip)?;
+            let stored = tip.tree()?.get_name("runbook.md").map(|entry| entry.id());
+            (tip.tree_id(), stored)
+        };
+        writer.root = Some(root);
+        writer.tip = Some(record.tip);
+        writer.refname = format!("refs/heads/{}", record.branch);
+        writer.session = record.file.id.clone();
+        writer.operator = record.file.operator.clone();
+        if writer.email.is_empty() {
+            writer.email = format!("{}@{}", record.file.operator, record.file.host);
+        }
+        let text = std::mem::take(&mut writer.runbook_text);
+        let now = writer.blob(text.as_bytes())?;
+        if stored != Some(now) {
+            writer.staged.push(("runbook.resumed.md".into(), now));
+        }
+        Ok(writer)
+    }
+
     /// The branch the session is written to (once started).
     pub fn branch(&self) -> Option<&str> {
         self.refname.strip_prefix("refs/heads/")
@@ -118,6 +149,10 @@ impl SessionWriter {
 
     fn commit(&mut self, stamped: &Stamped) -> Result<(), JournalError> {
         let _lock = self.journal.lock()?;
+        if let Event::SessionResumed { operator, .. } = &stamped.event {
+            // Commits from here on are signed by whoever carries the session on.
+            self.operator = operator.clone();
+        }
         if let Event::SessionStarted(info) = &stamped.event {
             if self.tip.is_none() {
                 self.begin(info, stamped.at_ms)?;
@@ -154,6 +189,12 @@ impl SessionWriter {
         self.pending.object(self.repo.path(), commit);
         // Objects first, then the ref that makes them reachable.
         self.pending.sync().map_err(JournalError::io)?;
+        // A ref lock left by a cairn killed while moving this ref (we hold the journal's
+        // lock, so no live cairn is moving it now) would refuse every later event.
+        let stale = self.repo.path().join(format!("{}.lock", self.refname));
+        if stale.exists() {
+            std::fs::remove_file(&stale).map_err(JournalError::io)?;
+        }
         let log = format!("cairn: event {}", stamped.seq);
         match self.tip {
             None => self.repo.reference(&self.refname, commit, false, &log)?,

@@ -223,6 +223,14 @@ pub enum Event {
     SessionEnded {
         outcome: SessionOutcome,
     },
+    /// The walk carries on after a crash or a stop (`cairn resume`), perhaps by someone
+    /// else, perhaps with a changed runbook.
+    SessionResumed {
+        operator: String,
+        host: String,
+        /// The runbook differs from the one the session started with.
+        runbook_changed: bool,
+    },
 }
 
 impl Event {
@@ -241,7 +249,8 @@ impl Event {
             Event::NoteAdded { step, .. } => step.as_deref(),
             Event::SessionStarted(_)
             | Event::VariablesChanged { .. }
-            | Event::SessionEnded { .. } => None,
+            | Event::SessionEnded { .. }
+            | Event::SessionResumed { .. } => None,
         }
     }
 }

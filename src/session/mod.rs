@@ -9,6 +9,7 @@ pub mod cursor;
 pub mod event;
 pub mod quote;
 pub mod redact;
+pub mod resume;
 pub mod state;
 
 pub use event::{

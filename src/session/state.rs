@@ -83,6 +83,8 @@ pub struct SessionState {
     pub running: BTreeSet<CommandRef>,
     pub notes: Vec<Note>,
     pub ended: Option<SessionOutcome>,
+    /// How many times the session was resumed.
+    pub resumes: u32,
 }
 
 impl SessionState {
@@ -210,6 +212,10 @@ impl SessionState {
             Event::SessionEnded { outcome } => {
                 self.ended = Some(*outcome);
                 self.current = None;
+            }
+            Event::SessionResumed { .. } => {
+                self.resumes = self.resumes.saturating_add(1);
+                self.ended = None;
             }
         }
     }
