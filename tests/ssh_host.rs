@@ -3,80 +3,10 @@
 //! walks a runbook against it with `cairn run --auto`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-struct Sshd {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Sshd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn keygen(path: &Path) {
-    let status = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(path)
-        .status()
-        .expect("ssh-keygen (openssh-client) is needed");
-    assert!(status.success());
-}
-
-fn start_sshd(dir: &Path) -> Sshd {
-    let sshd = ["/usr/sbin/sshd", "/usr/bin/sshd"]
-        .into_iter()
-        .find(|path| Path::new(path).exists())
-        .expect("sshd not found: install openssh-server (.ci/run does)");
-    keygen(&dir.join("host_key"));
-    keygen(&dir.join("client_key"));
-    std::fs::copy(dir.join("client_key.pub"), dir.join("authorized_keys")).unwrap();
-    // sshd wants its privilege-separation directory even when it runs unprivileged.
-    let _ = std::fs::create_dir_all("/run/sshd");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = dir.join("sshd_config");
-    std::fs::write(
-        &config,
-        format!(
-            "Port {port}\nListenAddress 127.0.0.1\nHostKey {0}/host_key\nAuthorizedKeysFile {0}/authorized_keys\n\
-             PidFile {0}/sshd.pid\nStrictModes no\nUsePAM no\nPasswordAuthentication no\n\
-             KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nPermitRootLogin yes\n",
-            dir.display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new(sshd)
-        .args(["-D", "-e", "-f"])
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "sshd did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Sshd { child, port }
-}
-
-fn user() -> String {
-    let output = Command::new("id").arg("-un").output().unwrap();
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
+mod common;
+use common::sshd::{ssh_command, start_sshd, user};
 
 #[test]
 fn host_blocks_run_through_ssh_with_their_values_quoted() {
@@ -91,11 +21,7 @@ fn host_blocks_run_through_ssh_with_their_values_quoted() {
         remote_dir.display()
     );
     std::fs::write(dir.path().join("book.md"), runbook).unwrap();
-    let ssh_command = format!(
-        "ssh -p {} -i {}/client_key -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR",
-        sshd.port,
-        dir.path().display()
-    );
+    let ssh_command = ssh_command(dir.path(), sshd.port);
     let hostile = "hi; touch pwned $(touch pwned2) 'q' \"dq\"";
     let output = assert_cmd::Command::cargo_bin("cairn")
         .unwrap()

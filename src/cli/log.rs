@@ -15,11 +15,38 @@ pub struct LogArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Fetch the team's sessions from the journal's remote first, and list them too.
+    #[arg(long)]
+    pub remote: bool,
 }
 
 pub fn run(args: &LogArgs) -> i32 {
     let dir = journal::default_dir(args.journal.as_deref());
-    let sessions = match Journal::open(&dir).and_then(|journal| journal::reader::list(&journal)) {
+    let remote = if args.remote {
+        match journal::push::remote(&dir) {
+            Some(remote) => {
+                if let Err(error) = journal::push::fetch(&dir, &remote) {
+                    eprintln!(
+                        "warning: could not fetch from {remote} ({error}); listing what is here"
+                    );
+                }
+                Some(remote)
+            }
+            None => {
+                print_error(&format!(
+                    "the journal {} has no remote; add one with `git -C {} remote add origin URL`",
+                    dir.display(),
+                    dir.display()
+                ));
+                return EXIT_FAILED;
+            }
+        }
+    } else {
+        None
+    };
+    let sessions = match Journal::open(&dir)
+        .and_then(|journal| journal::reader::list(&journal, remote.as_deref()))
+    {
         Ok(sessions) => sessions,
         Err(error) => {
             print_error(&error);

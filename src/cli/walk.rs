@@ -141,11 +141,13 @@ impl Walk<'_> {
                 runbook_changed,
             } => engine.resume(&mut operator, events, *runbook_changed),
         };
+        let shared = engine.finish_recording();
         drop(engine);
         if let Some(dir) = &self.journal_dir {
             let id = &self.session_id;
+            let shared = shared.map_or(String::new(), |shared| format!("; {shared}"));
             println!(
-                "recorded in {} as session {id} (cairn log, cairn verify {id})",
+                "recorded in {} as session {id} (cairn log, cairn verify {id}){shared}",
                 dir.display()
             );
         }

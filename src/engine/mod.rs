@@ -203,6 +203,11 @@ impl<'r> Engine<'r> {
         }
     }
 
+    /// Finishes the recorder's background work (sharing the journal); what it says.
+    pub fn finish_recording(&mut self) -> Option<String> {
+        self.recorder.finish()
+    }
+
     fn emit_some(&mut self, operator: &mut dyn Operator, event: Option<Event>) {
         if let Some(event) = event {
             self.emit(operator, event);

@@ -54,6 +54,11 @@ pub trait Recorder {
         seq: u64,
         spool: &std::path::Path,
     ) -> Result<Option<OutputRef>, String>;
+    /// The walk is over: finish what goes on in the background (sharing the record), and
+    /// say how it went, if there is anything to say.
+    fn finish(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// Records nothing (`--no-journal`).

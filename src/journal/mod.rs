@@ -8,6 +8,7 @@ pub mod clock;
 mod durable;
 pub mod layout;
 pub mod message;
+pub mod push;
 pub mod reader;
 pub mod verify;
 mod writer;

@@ -35,15 +35,23 @@ pub struct SessionRecord {
     pub file: SessionFile,
 }
 
-fn sessions(repo: &Repository) -> Result<Vec<(String, Oid)>, JournalError> {
-    let mut found = Vec::new();
-    for reference in repo.references_glob("refs/heads/sessions/*")? {
-        let reference = reference?;
-        let (Ok(name), Some(tip)) = (reference.name(), reference.target()) else {
-            continue;
-        };
-        let branch = name.trim_start_matches("refs/heads/").to_string();
-        found.push((branch, tip));
+/// Session branches and their tips: this journal's, then those fetched from `remote` that
+/// it does not have itself.
+fn sessions(repo: &Repository, remote: Option<&str>) -> Result<Vec<(String, Oid)>, JournalError> {
+    let mut found: Vec<(String, Oid)> = Vec::new();
+    let mut places = vec!["refs/heads/".to_string()];
+    places.extend(remote.map(|remote| format!("refs/remotes/{remote}/")));
+    for place in places {
+        for reference in repo.references_glob(&format!("{place}sessions/*"))? {
+            let reference = reference?;
+            let (Ok(name), Some(tip)) = (reference.name(), reference.target()) else {
+                continue;
+            };
+            let branch = name.trim_start_matches(place.as_str()).to_string();
+            if !found.iter().any(|(known, _)| *known == branch) {
+                found.push((branch, tip));
+            }
+        }
     }
     Ok(found)
 }
@@ -92,11 +100,11 @@ fn last_event(repo: &Repository, tree: &Tree<'_>) -> Result<Option<(Stamped, u64
     Ok(Some((event, count)))
 }
 
-/// Every session in the journal, newest first.
-pub fn list(journal: &Journal) -> Result<Vec<Summary>, JournalError> {
+/// Every session in the journal (and those fetched from `remote`), newest first.
+pub fn list(journal: &Journal, remote: Option<&str>) -> Result<Vec<Summary>, JournalError> {
     let repo = journal.repository()?;
     let mut summaries = Vec::new();
-    for (branch, tip) in sessions(&repo)? {
+    for (branch, tip) in sessions(&repo, remote)? {
         let tree = repo.find_commit(tip)?.tree()?;
         let file = session_file(&repo, &tree)?;
         let (outcome, last_ms, events) = match last_event(&repo, &tree)? {
@@ -135,7 +143,7 @@ pub fn list(journal: &Journal) -> Result<Vec<Summary>, JournalError> {
 pub fn find(journal: &Journal, prefix: &str) -> Result<SessionRecord, JournalError> {
     let repo = journal.repository()?;
     let prefix = prefix.trim();
-    let matching: Vec<(String, Oid)> = sessions(&repo)?
+    let matching: Vec<(String, Oid)> = sessions(&repo, None)?
         .into_iter()
         .filter(|(branch, _)| {
             !prefix.is_empty()

@@ -11,11 +11,15 @@ use serde::Serialize;
 
 use super::durable::Pending;
 use super::message::{message, StepNames};
+use super::push::{self, PushStatus, Pusher};
 use super::{clock, layout, Journal, JournalError};
 use crate::ansi::Stripper;
 use crate::engine::Recorder;
 use crate::runbook::Runbook;
 use crate::session::{Event, OutputRef, SessionInfo, Stamped};
+
+/// How long the end of a walk waits for its last push.
+const PUSH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What `session.json` says.
 #[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
@@ -48,6 +52,8 @@ pub struct SessionWriter {
     staged: Vec<(String, Oid)>,
     runbook_text: String,
     pending: Pending,
+    /// Shares the branch with the journal's remote, if it has one.
+    pusher: Option<Pusher>,
 }
 
 impl SessionWriter {
@@ -73,6 +79,8 @@ impl SessionWriter {
             staged: Vec::new(),
             runbook_text: runbook.source.text().to_string(),
             pending: Pending::default(),
+            pusher: push::remote(journal.dir())
+                .map(|remote| Pusher::start(journal.dir().to_path_buf(), remote)),
         })
     }
 
@@ -206,6 +214,9 @@ impl SessionWriter {
         self.pending.sync().map_err(JournalError::io)?;
         self.tip = Some(commit);
         self.root = Some(tree_id);
+        if let Some(pusher) = &self.pusher {
+            pusher.nudge();
+        }
         Ok(())
     }
 
@@ -256,6 +267,16 @@ impl Recorder for SessionWriter {
 
     fn store_output(&mut self, seq: u64, spool: &Path) -> Result<Option<OutputRef>, String> {
         self.output(seq, spool).map_err(|error| error.to_string())
+    }
+
+    fn finish(&mut self) -> Option<String> {
+        let status = self.pusher.take()?.finish(PUSH_WAIT);
+        Some(match status {
+            PushStatus::Pushed { remote } => format!("pushed to {remote}"),
+            PushStatus::Failed { remote, error } => format!(
+                "not pushed to {remote} ({error}); the next walk with this journal pushes it again"
+            ),
+        })
     }
 }
 

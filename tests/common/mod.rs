@@ -2,6 +2,8 @@
 //! everything cairn said when they fail.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod sshd;
+
 use serde_json::Value;
 
 /// What one run of cairn produced.
