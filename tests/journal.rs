@@ -327,3 +327,71 @@ fn an_unknown_session_says_how_to_find_one() {
         .expect_code(1)
         .stderr_has("no session in journal has an id starting with `zzzz`; `cairn log` lists them");
 }
+
+#[test]
+fn resume_shows_a_changed_runbook_and_asks_again_for_secrets() {
+    let dir = TempDir::new().unwrap();
+    let book = "---\nparams:\n  DB_PASSWORD: { secret: true }\n---\n# Rotate\n\n## Use it\n\n```bash\necho \"len ${#DB_PASSWORD}\"\nexport STAGE=one\n```\n\n## Then fail\n\n```bash\ntest -e ready\n```\n\n## After\n\n```bash\necho \"after with len ${#DB_PASSWORD} at $STAGE\"\n```\n";
+    std::fs::write(dir.path().join("rotate.md"), book).unwrap();
+    let first = cairn(
+        dir.path(),
+        &[
+            "run",
+            "rotate.md",
+            "--auto",
+            "--journal",
+            "journal",
+            "--param",
+            "DB_PASSWORD=pw-123456",
+        ],
+    );
+    first.expect_code(1).stdout_has("len 9");
+    let id = first
+        .stdout
+        .lines()
+        .find_map(|line| line.split("as session ").nth(1))
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(dir.path().join("ready"), "").unwrap();
+    std::fs::write(
+        dir.path().join("rotate.md"),
+        book.replace("echo \"after", "echo \"still after"),
+    )
+    .unwrap();
+
+    // The secret was never recorded: without it, resume stops and says how to give it.
+    cairn(
+        dir.path(),
+        &["resume", &id, "--auto", "--journal", "journal"],
+    )
+    .expect_code(2)
+    .stdout_has("the runbook rotate.md changed since session")
+    .stdout_has("-echo \"after with len")
+    .stdout_has("+echo \"still after with len")
+    .stderr_has("DB_PASSWORD has no value")
+    .stderr_has("--param 'DB_PASSWORD=VALUE'");
+    cairn(
+        dir.path(),
+        &[
+            "resume",
+            &id,
+            "--auto",
+            "--journal",
+            "journal",
+            "--param",
+            "DB_PASSWORD=pw-654321",
+        ],
+    )
+    .expect_code(0)
+    .stdout_has("still after with len 9 at one")
+    .never_says("pw-654321");
+    cairn(dir.path(), &["verify", &id, "--journal", "journal"]).expect_code(0);
+    let journal = dir.path().join("journal");
+    let branch = branch(&journal);
+    assert!(git(&journal, &["ls-tree", "--name-only", &branch]).contains("runbook.resumed.md"));
+    let everything = git(&journal, &["log", "-p", "--all", "--format=%B"]);
+    assert!(!everything.contains("pw-123456") && !everything.contains("pw-654321"));
+}
