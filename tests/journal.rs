@@ -5,42 +5,17 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
 use git2::{FileMode, Repository, Signature};
 use tempfile::TempDir;
 
 mod common;
-use common::Run;
+use common::{cairn_with, git, Run};
 
 const RUNBOOK: &str = "# Fail over\n\n## Check lag\n\n```bash\necho \"lag is 3 s\"\nprintf '\\033[32mgreen\\033[0m\\n'\n```\n\n## Promote\n\n```bash\nexport PRIMARY=db-2\necho \"token $API_TOKEN\"\n```\n";
 
 fn cairn(dir: &Path, args: &[&str]) -> Run {
-    let output = assert_cmd::Command::cargo_bin("cairn")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("CAIRN_JOURNAL")
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    Run::from_output(&output)
-}
-
-fn git(journal: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(journal)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    cairn_with(dir, args, &[])
 }
 
 /// Walks RUNBOOK into a journal in `dir`; returns the session id.

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 mod common;
-use common::Run;
+use common::{cairn_with, Run};
 
 const STEPS: usize = 6;
 
@@ -24,15 +24,7 @@ fn runbook() -> String {
 }
 
 fn cairn(dir: &Path, args: &[&str]) -> Run {
-    let output = assert_cmd::Command::cargo_bin("cairn")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    Run::from_output(&output)
+    cairn_with(dir, args, &[])
 }
 
 fn lines(path: &Path) -> usize {

@@ -5,45 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
-use std::process::Command;
-use std::time::Duration;
 
 use tempfile::TempDir;
 
 mod common;
 use common::sshd::{ssh_command, start_sshd, user};
-use common::Run;
+use common::{cairn_with as cairn, git, Run};
 
 const BOOK: &str =
     "# Shared\n\n## One\n\n```bash\necho one\n```\n\n## Two\n\n```bash\necho two\n```\n";
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn cairn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = assert_cmd::Command::cargo_bin("cairn").unwrap();
-    command
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(90));
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    Run::from_output(&command.output().unwrap())
-}
 
 /// A journal named `name` in `dir` whose origin is `url`.
 fn journal_with_remote(dir: &Path, name: &str, url: &str) {

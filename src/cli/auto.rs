@@ -138,7 +138,7 @@ impl Operator for AutoOperator<'_> {
             Event::BlockFinished {
                 outcome, attempts, ..
             } if *attempts > 1 => {
-                let text = format!("  after {attempts} tries: {}", outcome_word(*outcome));
+                let text = format!("  after {attempts} tries: {}", outcome.word());
                 self.line(&self.paint.paint(DIM, &text));
             }
             Event::BlockSkipped {
@@ -234,17 +234,6 @@ impl Operator for AutoOperator<'_> {
         for (name, value) in values {
             self.line(&self.paint.paint(DIM, &format!("    {name} = {value}")));
         }
-    }
-}
-
-fn outcome_word(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Ok => "ok",
-        Outcome::Failed => "failed",
-        Outcome::Timeout => "timed out",
-        Outcome::Interrupted => "interrupted",
-        Outcome::Error => "could not run",
-        Outcome::Skipped => "skipped",
     }
 }
 

@@ -139,6 +139,18 @@ pub(crate) fn stdout_color() -> bool {
         && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 
+/// Prints a runbook's errors (not its warnings) on stderr, as `cairn check` would.
+pub(crate) fn print_runbook_errors(runbook: &crate::runbook::Runbook) {
+    let color = stderr_color();
+    for diagnostic in runbook
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.severity == crate::runbook::Severity::Error)
+    {
+        eprint!("{}", diagnostic.render(&runbook.source, color));
+    }
+}
+
 /// Prints an error that has no runbook position (a bad path) in the common shape.
 pub(crate) fn print_error(message: &dyn std::fmt::Display) {
     eprintln!("error: {message}");

@@ -7,7 +7,7 @@ use clap::Args;
 use super::walk::{Start, Walk, WalkFlags};
 use super::{print_error, EXIT_FAILED};
 use crate::journal::{self, reader, Journal, JournalError, SessionWriter};
-use crate::runbook::{parse, Severity};
+use crate::runbook::parse;
 
 #[derive(Args, Debug)]
 pub struct ResumeArgs {
@@ -62,14 +62,7 @@ fn resume(args: &ResumeArgs) -> Result<i32, JournalError> {
     };
     let runbook = parse(&path, &text);
     if runbook.has_errors() {
-        let color = super::stderr_color();
-        for diagnostic in runbook
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-        {
-            eprint!("{}", diagnostic.render(&runbook.source, color));
-        }
+        super::print_runbook_errors(&runbook);
         eprintln!("error: {path} has errors and cannot be run; fix them, then resume again");
         return Ok(EXIT_FAILED);
     }

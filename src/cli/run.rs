@@ -10,7 +10,7 @@ use super::walk::{session_id, Start, Walk, WalkFlags};
 use super::{print_error, EXIT_FAILED};
 use crate::engine::{NoRecord, Recorder};
 use crate::journal::{self, Journal, SessionWriter};
-use crate::runbook::{load, Severity};
+use crate::runbook::load;
 use crate::session::Mode;
 
 #[derive(Args, Debug)]
@@ -37,14 +37,7 @@ pub fn run(args: &RunArgs) -> i32 {
         }
     };
     if runbook.has_errors() && !args.dry_run {
-        let color = super::stderr_color();
-        for diagnostic in runbook
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-        {
-            eprint!("{}", diagnostic.render(&runbook.source, color));
-        }
+        super::print_runbook_errors(&runbook);
         eprintln!(
             "error: {} has errors and cannot be run; fix them (see `cairn check {}`), or look with --dry-run",
             runbook.path, runbook.path

@@ -462,19 +462,8 @@ impl<'r> Engine<'r> {
                     "ended on its own before the session did".to_string(),
                 )
             };
-            self.emit(
-                operator,
-                Event::CommandFinished {
-                    at,
-                    outcome,
-                    exit: finished.exit.code,
-                    signal: finished.exit.signal,
-                    duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
-                    output_bytes: finished.output_bytes,
-                    reason: Some(reason),
-                    output,
-                },
-            );
+            let event = run_block::command_finished(at, outcome, &finished, Some(reason), output);
+            self.emit(operator, event);
         }
     }
 }

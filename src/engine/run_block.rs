@@ -18,6 +18,26 @@ use super::expect::{judge, output_matches};
 use super::values::placeholder_is_secret;
 use super::{Confirmation, Engine, Operator, Stop};
 
+/// The record of a command that ran.
+pub(super) fn command_finished(
+    at: CommandRef,
+    outcome: Outcome,
+    finished: &Finished,
+    reason: Option<String>,
+    output: Option<crate::session::OutputRef>,
+) -> Event {
+    Event::CommandFinished {
+        at,
+        outcome,
+        exit: finished.exit.code,
+        signal: finished.exit.signal,
+        duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
+        output_bytes: finished.output_bytes,
+        reason,
+        output,
+    }
+}
+
 /// The record of a command that could not be started.
 fn not_started(at: CommandRef, error: &exec::ExecError) -> Event {
     Event::CommandFinished {
@@ -352,16 +372,7 @@ impl<'r> Engine<'r> {
             let output = self.store_output(&job.spool_path());
             self.emit(
                 operator,
-                Event::CommandFinished {
-                    at,
-                    outcome,
-                    exit: finished.exit.code,
-                    signal: finished.exit.signal,
-                    duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
-                    output_bytes: finished.output_bytes,
-                    reason,
-                    output,
-                },
+                command_finished(at, outcome, &finished, reason, output),
             );
             if outcome != Outcome::Ok {
                 return outcome;

@@ -48,17 +48,6 @@ fn first_line(text: &str, limit: usize) -> String {
     short
 }
 
-fn outcome_word(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Ok => "ok",
-        Outcome::Failed => "failed",
-        Outcome::Timeout => "timed out",
-        Outcome::Interrupted => "interrupted",
-        Outcome::Error => "could not run",
-        Outcome::Skipped => "skipped",
-    }
-}
-
 /// The whole commit message for `stamped` in session `session`.
 pub fn message(stamped: &Stamped, session: &str, steps: &StepNames) -> String {
     let (summary, body) = summary_and_body(&stamped.event, steps);
@@ -81,7 +70,7 @@ pub fn message(stamped: &Stamped, session: &str, steps: &StepNames) -> String {
         if let Some(exit) = exit {
             message.push_str(&format!("Cairn-Exit: {exit}\n"));
         }
-        message.push_str(&format!("Cairn-Outcome: {}\n", outcome_word(*outcome)));
+        message.push_str(&format!("Cairn-Outcome: {}\n", outcome.word()));
     }
     message
 }
@@ -159,7 +148,7 @@ fn summary_and_body(event: &Event, steps: &StepNames) -> (String, Option<String>
                 (Outcome::Timeout, _, _) => "timed out".to_string(),
                 (_, _, Some(signal)) => format!("killed by signal {signal}"),
                 (_, Some(exit), None) => format!("exit {exit}"),
-                (outcome, None, None) => outcome_word(*outcome).to_string(),
+                (outcome, None, None) => outcome.word().to_string(),
             };
             (
                 format!(
@@ -186,7 +175,7 @@ fn summary_and_body(event: &Event, steps: &StepNames) -> (String, Option<String>
                     "{}: block {} {}{tries}",
                     steps.name(step),
                     block + 1,
-                    outcome_word(*outcome)
+                    outcome.word()
                 ),
                 None,
             )
@@ -214,7 +203,7 @@ fn summary_and_body(event: &Event, steps: &StepNames) -> (String, Option<String>
             (format!("Skip {}: {reason}", steps.name(step)), None)
         }
         Event::StepFinished { step, outcome } => (
-            format!("Finish {}: {}", steps.name(step), outcome_word(*outcome)),
+            format!("Finish {}: {}", steps.name(step), outcome.word()),
             None,
         ),
         Event::NoteAdded { text, .. } => (
@@ -229,16 +218,7 @@ fn summary_and_body(event: &Event, steps: &StepNames) -> (String, Option<String>
             format!("Resume session by {operator} on {host}"),
             runbook_changed.then(|| "The runbook changed since the session started.".to_string()),
         ),
-        Event::SessionEnded { outcome } => (
-            format!(
-                "End session: {}",
-                serde_json::to_value(outcome)
-                    .ok()
-                    .and_then(|value| value.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            ),
-            None,
-        ),
+        Event::SessionEnded { outcome } => (format!("End session: {}", outcome.word()), None),
     }
 }
 

@@ -110,10 +110,7 @@ pub fn list(journal: &Journal, remote: Option<&str>) -> Result<Vec<Summary>, Jou
         let (outcome, last_ms, events) = match last_event(&repo, &tree)? {
             Some((stamped, count)) => {
                 let outcome = match &stamped.event {
-                    Event::SessionEnded { outcome } => serde_json::to_value(outcome)
-                        .ok()
-                        .and_then(|value| value.as_str().map(str::to_string))
-                        .unwrap_or_default(),
+                    Event::SessionEnded { outcome } => outcome.word().to_string(),
                     _ => "unfinished".to_string(),
                 };
                 (outcome, stamped.at_ms, count)

@@ -97,6 +97,18 @@ impl Outcome {
     pub fn is_ok(self) -> bool {
         matches!(self, Outcome::Ok | Outcome::Skipped)
     }
+
+    /// The outcome in words, for people.
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Failed => "failed",
+            Outcome::Timeout => "timed out",
+            Outcome::Interrupted => "interrupted",
+            Outcome::Error => "could not run",
+            Outcome::Skipped => "skipped",
+        }
+    }
 }
 
 /// How a whole session ended.
@@ -121,6 +133,18 @@ pub enum SessionOutcome {
 pub struct OutputRef {
     pub raw: String,
     pub text: String,
+}
+
+impl SessionOutcome {
+    /// The outcome as written in events and `cairn log` (`completed`).
+    pub fn word(self) -> &'static str {
+        match self {
+            SessionOutcome::Completed => "completed",
+            SessionOutcome::Failed => "failed",
+            SessionOutcome::Stopped => "stopped",
+            SessionOutcome::Interrupted => "interrupted",
+        }
+    }
 }
 
 /// Which command: step id, block index within the step, command index within the block, and

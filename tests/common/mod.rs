@@ -4,6 +4,10 @@
 
 pub mod sshd;
 
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
 use serde_json::Value;
 
 /// What one run of cairn produced.
@@ -77,4 +81,36 @@ impl Run {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|error| panic!("stdout is not JSON ({error}):\n{}", self.stdout))
     }
+}
+
+/// Runs the `cairn` binary in `dir` with `env` added (no colour; no journal from the
+/// environment, so a test only writes where it says).
+pub fn cairn_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = assert_cmd::Command::cargo_bin("cairn").unwrap();
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("CAIRN_JOURNAL")
+        .timeout(Duration::from_secs(90));
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    Run::from_output(&command.output().unwrap())
+}
+
+/// Runs `git -C dir ARGS`, failing the test if git fails; returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
