@@ -1,6 +1,7 @@
 //! cairn: walk a Markdown runbook, recording every step.
 pub mod ansi;
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod exec;
 pub mod journal;

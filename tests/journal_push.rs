@@ -15,9 +15,10 @@ use common::{cairn_with as cairn, git, Run};
 const BOOK: &str =
     "# Shared\n\n## One\n\n```bash\necho one\n```\n\n## Two\n\n```bash\necho two\n```\n";
 
-/// A journal named `name` in `dir` whose origin is `url`.
+/// A journal named `name` in `dir` whose origin is `url` (a bare repository made by git:
+/// cairn takes it as it finds it).
 fn journal_with_remote(dir: &Path, name: &str, url: &str) {
-    cairn(dir, &["log", "--journal", name], &[]).expect_code(0);
+    git(dir, &["init", "--quiet", "--bare", name]);
     git(&dir.join(name), &["remote", "add", "origin", url]);
 }
 
@@ -150,4 +151,48 @@ fn sessions_are_pushed_over_ssh() {
         .stdout_has("pushed to origin");
     assert_eq!(branches(&remote), branches(&dir.path().join("journal")));
     git(&remote, &["fsck", "--strict", "--no-dangling"]);
+}
+
+#[test]
+fn the_settings_file_chooses_the_journal_and_its_remote() {
+    let dir = TempDir::new().unwrap();
+    let remote = dir.path().join("by-url.git");
+    git(
+        dir.path(),
+        &["init", "--quiet", "--bare", remote.to_str().unwrap()],
+    );
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[journal]\ndir = \"{}\"\nremote = \"file://{}\"\n",
+            dir.path().join("from-config").display(),
+            remote.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("shared.md"), BOOK).unwrap();
+    let env = [("CAIRN_CONFIG", config.to_str().unwrap())];
+    cairn(dir.path(), &["run", "shared.md", "--auto"], &env)
+        .expect_code(0)
+        .stdout_has("from-config as session")
+        .stdout_has(&format!("pushed to file://{}", remote.display()));
+    assert_eq!(branches(&remote), branches(&dir.path().join("from-config")));
+    let listed = cairn(dir.path(), &["log", "--remote", "--format", "json"], &env);
+    assert_eq!(listed.expect_code(0).json().as_array().unwrap().len(), 1);
+
+    std::fs::write(&config, "[journal]\ndir = 3\nshade = \"dark\"\n").unwrap();
+    cairn(dir.path(), &["log"], &env)
+        .expect_code(2)
+        .stderr_has(&format!(
+            "{}:2:1: journal.dir must be a string",
+            config.display()
+        ));
+    std::fs::write(&config, "[journal]\nremote = \"origin\"\n[colours]\n").unwrap();
+    cairn(dir.path(), &["log"], &env)
+        .expect_code(0)
+        .stderr_has(&format!(
+            "{}:3:2: unknown setting `colours`",
+            config.display()
+        ));
 }

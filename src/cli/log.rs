@@ -21,20 +21,24 @@ pub struct LogArgs {
 }
 
 pub fn run(args: &LogArgs) -> i32 {
-    let dir = journal::default_dir(args.journal.as_deref());
+    let settings = match super::settings() {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    let dir = journal::default_dir(args.journal.as_deref(), &settings);
     let remote = if args.remote {
-        match journal::push::remote(&dir) {
+        match journal::push::remote(&dir, settings.journal_remote.as_deref()) {
             Some(remote) => {
                 if let Err(error) = journal::push::fetch(&dir, &remote) {
                     eprintln!(
                         "warning: could not fetch from {remote} ({error}); listing what is here"
                     );
                 }
-                Some(remote)
+                Some(journal::push::tracking_name(&remote).to_string())
             }
             None => {
                 print_error(&format!(
-                    "the journal {} has no remote; add one with `git -C {} remote add origin URL`",
+                    "the journal {} has no remote; add one with `git -C {} remote add origin URL`, or set journal.remote in the settings file",
                     dir.display(),
                     dir.display()
                 ));
@@ -44,9 +48,14 @@ pub fn run(args: &LogArgs) -> i32 {
     } else {
         None
     };
-    let sessions = match Journal::open(&dir)
-        .and_then(|journal| journal::reader::list(&journal, remote.as_deref()))
-    {
+    // No journal yet is no sessions yet (reading never creates one).
+    let listed = if dir.exists() {
+        Journal::existing(&dir)
+            .and_then(|journal| journal::reader::list(&journal, remote.as_deref()))
+    } else {
+        Ok(Vec::new())
+    };
+    let sessions = match listed {
         Ok(sessions) => sessions,
         Err(error) => {
             print_error(&error);

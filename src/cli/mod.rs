@@ -139,6 +139,23 @@ pub(crate) fn stdout_color() -> bool {
         && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 
+/// The settings file, its warnings said on stderr; a file that cannot be read is a usage
+/// error (exit 2) with its position.
+pub(crate) fn settings() -> Result<crate::config::Config, i32> {
+    match crate::config::load() {
+        Ok(config) => {
+            for warning in &config.warnings {
+                eprintln!("warning: {warning}");
+            }
+            Ok(config)
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
 /// Prints a runbook's errors (not its warnings) on stderr, as `cairn check` would.
 pub(crate) fn print_runbook_errors(runbook: &crate::runbook::Runbook) {
     let color = stderr_color();

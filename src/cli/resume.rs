@@ -29,8 +29,12 @@ pub fn run(args: &ResumeArgs) -> i32 {
 }
 
 fn resume(args: &ResumeArgs) -> Result<i32, JournalError> {
-    let dir = journal::default_dir(args.flags.journal.as_deref());
-    let journal = Journal::open(&dir)?;
+    let settings = match super::settings() {
+        Ok(settings) => settings,
+        Err(code) => return Ok(code),
+    };
+    let dir = journal::default_dir(args.flags.journal.as_deref(), &settings);
+    let journal = Journal::existing(&dir)?;
     let record = reader::find(&journal, &args.session)?;
     let repo = journal.repository()?;
     let events = reader::events(&repo, record.tip)?;
@@ -66,7 +70,12 @@ fn resume(args: &ResumeArgs) -> Result<i32, JournalError> {
         eprintln!("error: {path} has errors and cannot be run; fix them, then resume again");
         return Ok(EXIT_FAILED);
     }
-    let writer = SessionWriter::resume(&journal, &runbook, &record)?;
+    let writer = SessionWriter::resume(
+        &journal,
+        &runbook,
+        &record,
+        settings.journal_remote.as_deref(),
+    )?;
     Ok(Walk {
         runbook: &runbook,
         flags: &args.flags,

@@ -44,11 +44,18 @@ pub fn run(args: &RunArgs) -> i32 {
         );
         return EXIT_FAILED;
     }
+    let settings = match super::settings() {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
     let (recorder, journal_dir): (Box<dyn Recorder>, _) = if args.no_journal {
         (Box::new(NoRecord), None)
     } else {
-        let dir = journal::default_dir(args.flags.journal.as_deref());
-        match Journal::open(&dir).and_then(|journal| SessionWriter::new(&journal, &runbook)) {
+        let dir = journal::default_dir(args.flags.journal.as_deref(), &settings);
+        let remote = settings.journal_remote.as_deref();
+        match Journal::open(&dir)
+            .and_then(|journal| SessionWriter::sharing(&journal, &runbook, remote))
+        {
             Ok(writer) => (Box::new(writer), Some(dir)),
             Err(error) => {
                 print_error(&error);

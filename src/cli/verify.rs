@@ -19,8 +19,12 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: &VerifyArgs) -> i32 {
-    let dir = journal::default_dir(args.journal.as_deref());
-    let checked = Journal::open(&dir).and_then(|journal| {
+    let settings = match super::settings() {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    let dir = journal::default_dir(args.journal.as_deref(), &settings);
+    let checked = Journal::existing(&dir).and_then(|journal| {
         let record = journal::reader::find(&journal, &args.session)?;
         let report = journal::verify::verify(&journal, &record)?;
         Ok((record, report))

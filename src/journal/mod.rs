@@ -97,6 +97,21 @@ impl Journal {
         Ok(journal)
     }
 
+    /// Opens the journal at `dir` only if there is one (reading never creates a journal).
+    pub fn existing(dir: &Path) -> Result<Journal, JournalError> {
+        let journal = Journal {
+            dir: dir.to_path_buf(),
+        };
+        if !dir.exists() {
+            return Err(JournalError::NoSuchSession(format!(
+                "there is no journal at {}; `cairn run` makes one, or pass --journal DIR",
+                dir.display()
+            )));
+        }
+        journal.repository()?;
+        Ok(journal)
+    }
+
     fn open_error(&self, message: String) -> JournalError {
         JournalError::Open {
             dir: self.dir.clone(),
@@ -166,14 +181,17 @@ impl Journal {
 /// The journal's write lock, released when dropped.
 pub struct WriteLock(#[allow(dead_code)] Flock<std::fs::File>);
 
-/// Where the journal is: `--journal DIR`, else `CAIRN_JOURNAL`, else
-/// `$XDG_DATA_HOME/cairn/journal`, else `~/.local/share/cairn/journal`.
-pub fn default_dir(flag: Option<&Path>) -> PathBuf {
+/// Where the journal is: `--journal DIR`, else `CAIRN_JOURNAL`, else the settings file's
+/// `journal.dir`, else `$XDG_DATA_HOME/cairn/journal`, else `~/.local/share/cairn/journal`.
+pub fn default_dir(flag: Option<&Path>, config: &crate::config::Config) -> PathBuf {
     if let Some(dir) = flag {
         return dir.to_path_buf();
     }
     if let Some(dir) = std::env::var_os("CAIRN_JOURNAL").filter(|dir| !dir.is_empty()) {
         return PathBuf::from(dir);
+    }
+    if let Some(dir) = &config.journal_dir {
+        return dir.clone();
     }
     let data = std::env::var_os("XDG_DATA_HOME")
         .filter(|dir| !dir.is_empty())

@@ -4,7 +4,8 @@
 //!
 //! Each push sends every session branch (`refs/heads/sessions/*`), so a branch a failed
 //! push left behind goes with the next one, in this session or the next; nothing is lost.
-//! The remote is the one named by the journal's git config `cairn.remote`, else `origin`.
+//! The remote is the settings file's `journal.remote` (a remote's name, or a URL), else the
+//! one the journal's git config `cairn.remote` names, else `origin`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -16,8 +17,12 @@ const REFSPEC: &str = "refs/heads/sessions/*:refs/heads/sessions/*";
 /// Waits between failed tries, growing to this.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// The remote the journal at `dir` shares its sessions with, if any.
-pub fn remote(dir: &Path) -> Option<String> {
+/// The remote the journal at `dir` shares its sessions with, if any: `configured` (from
+/// the settings file), else the journal's own.
+pub fn remote(dir: &Path, configured: Option<&str>) -> Option<String> {
+    if let Some(remote) = configured.filter(|remote| !remote.is_empty()) {
+        return Some(remote.to_string());
+    }
     let repo = git2::Repository::open_bare(dir).ok()?;
     let config = repo.config().ok()?;
     let name = config
@@ -77,8 +82,21 @@ fn push(dir: &Path, remote: &str, deadline: Option<Instant>) -> Result<(), Strin
 /// Brings the remote's session branches in as `refs/remotes/<remote>/sessions/*`, for
 /// `cairn log --remote`.
 pub fn fetch(dir: &Path, remote: &str) -> Result<(), String> {
-    let refspec = format!("+refs/heads/sessions/*:refs/remotes/{remote}/sessions/*");
+    let refspec = format!(
+        "+refs/heads/sessions/*:refs/remotes/{}/sessions/*",
+        tracking_name(remote)
+    );
     git(dir, &["fetch", "--quiet", remote, &refspec], None)
+}
+
+/// The name fetched sessions are kept under: the remote's own name, or `journal-remote`
+/// for a remote given as a URL.
+pub fn tracking_name(remote: &str) -> &str {
+    if remote.contains(['/', ':']) {
+        "journal-remote"
+    } else {
+        remote
+    }
 }
 
 /// How sharing went.

@@ -60,6 +60,15 @@ impl SessionWriter {
     /// Prepares the writer of a new session of `runbook`; nothing is written until the
     /// first event (which must be `session_started`).
     pub fn new(journal: &Journal, runbook: &Runbook) -> Result<SessionWriter, JournalError> {
+        SessionWriter::sharing(journal, runbook, None)
+    }
+
+    /// `new`, pushing to `remote` (from the settings file) instead of the journal's own.
+    pub fn sharing(
+        journal: &Journal,
+        runbook: &Runbook,
+        remote: Option<&str>,
+    ) -> Result<SessionWriter, JournalError> {
         let repo = journal.repository()?;
         let email = repo
             .config()
@@ -79,7 +88,7 @@ impl SessionWriter {
             staged: Vec::new(),
             runbook_text: runbook.source.text().to_string(),
             pending: Pending::default(),
-            pusher: push::remote(journal.dir())
+            pusher: push::remote(journal.dir(), remote)
                 .map(|remote| Pusher::start(journal.dir().to_path_buf(), remote)),
         })
     }
@@ -91,9 +100,10 @@ impl SessionWriter {
         journal: &Journal,
         runbook: &Runbook,
         record: &super::SessionRecord,
+        remote: Option<&str>,
     ) -> Result<SessionWriter, JournalError> {
         let _lock = journal.lock()?;
-        let mut writer = SessionWriter::new(journal, runbook)?;
+        let mut writer = SessionWriter::sharing(journal, runbook, remote)?;
         let (root, stored) = {
             let tip = writer.repo.find_commit(record.tip)?;
             let stored = tip.tree()?.get_name("runbook.md").map(|entry| entry.id());

@@ -92,6 +92,10 @@ pub fn cairn_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .args(args)
         .env("NO_COLOR", "1")
         .env_remove("CAIRN_JOURNAL")
+        .env_remove("CAIRN_CONFIG")
+        // Never the user's own journal or settings.
+        .env("XDG_DATA_HOME", dir.join(".data"))
+        .env("XDG_CONFIG_HOME", dir.join(".config"))
         .timeout(Duration::from_secs(90));
     for (name, value) in env {
         command.env(name, value);
