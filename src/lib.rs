@@ -7,3 +7,4 @@ pub mod exec;
 pub mod journal;
 pub mod runbook;
 pub mod session;
+pub mod ui;

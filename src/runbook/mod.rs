@@ -25,7 +25,7 @@ pub mod shell;
 mod slug;
 pub mod source;
 mod steps;
-mod suggest;
+pub mod suggest;
 mod text;
 pub mod variables;
 mod walk;
