@@ -141,11 +141,8 @@ pub fn render(markdown: &str, theme: &Theme) -> Vec<Line<'static>> {
                         style
                     });
                 }
-                Tag::Paragraph => {
-                    if renderer.lists.is_empty() {
-                        renderer.gap();
-                    }
-                }
+                // Paragraphs in list items stay on the item's line.
+                Tag::Paragraph if renderer.lists.is_empty() => renderer.gap(),
                 Tag::Emphasis => {
                     renderer.push_style(Style::default().add_modifier(Modifier::ITALIC))
                 }
@@ -202,11 +199,7 @@ pub fn render(markdown: &str, theme: &Theme) -> Vec<Line<'static>> {
                     renderer.styles.pop();
                     renderer.end_line();
                 }
-                TagEnd::Paragraph => {
-                    if renderer.lists.is_empty() {
-                        renderer.end_line();
-                    }
-                }
+                TagEnd::Paragraph if renderer.lists.is_empty() => renderer.end_line(),
                 TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough => {
                     renderer.styles.pop();
                 }
