@@ -63,11 +63,16 @@ impl Renderer<'_> {
         self.lines.push(Line::from(spans));
     }
 
-    /// A blank line between blocks, never two in a row nor one at the top.
-    fn gap(&mut self) {
+    /// Ends the line being built, if one is.
+    fn finish_line(&mut self) {
         if !self.current.is_empty() {
             self.end_line();
         }
+    }
+
+    /// A blank line between blocks, never two in a row nor one at the top.
+    fn gap(&mut self) {
+        self.finish_line();
         if self.lines.last().is_some_and(|line| line.width() > 0) {
             self.lines.push(Line::default());
         }
@@ -163,9 +168,7 @@ pub fn render(markdown: &str, theme: &Theme) -> Vec<Line<'static>> {
                     renderer.lists.push(start);
                 }
                 Tag::Item => {
-                    if !renderer.current.is_empty() {
-                        renderer.end_line();
-                    }
+                    renderer.finish_line();
                     let depth = renderer.lists.len().saturating_sub(1);
                     let marker = match renderer.lists.last_mut() {
                         Some(Some(number)) => {
@@ -218,19 +221,11 @@ pub fn render(markdown: &str, theme: &Theme) -> Vec<Line<'static>> {
                 }
                 TagEnd::List(_) => {
                     renderer.lists.pop();
-                    if !renderer.current.is_empty() {
-                        renderer.end_line();
-                    }
+                    renderer.finish_line();
                 }
-                TagEnd::Item => {
-                    if !renderer.current.is_empty() {
-                        renderer.end_line();
-                    }
-                }
+                TagEnd::Item => renderer.finish_line(),
                 TagEnd::BlockQuote(_) => {
-                    if !renderer.current.is_empty() {
-                        renderer.end_line();
-                    }
+                    renderer.finish_line();
                     renderer.quote_depth = renderer.quote_depth.saturating_sub(1);
                 }
                 TagEnd::TableCell => {
@@ -272,9 +267,7 @@ pub fn render(markdown: &str, theme: &Theme) -> Vec<Line<'static>> {
             _ => {}
         }
     }
-    if !renderer.current.is_empty() {
-        renderer.end_line();
-    }
+    renderer.finish_line();
     while renderer.lines.last().is_some_and(|line| line.width() == 0) {
         renderer.lines.pop();
     }
