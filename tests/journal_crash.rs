@@ -101,7 +101,7 @@ fn a_killed_walk_verifies_keeps_what_it_showed_and_resumes_where_it_stopped() {
         let recorded = |kind: &str| {
             events
                 .iter()
-                .filter(|event| cairn::journal::message::kind(&event.event) == kind)
+                .filter(|event| event.event.kind() == kind)
                 .count()
         };
         assert!(

@@ -289,6 +289,8 @@ proptest! {
     #[test]
     fn events_survive_a_trip_through_json(events in stamped()) {
         for event in &events {
+            let tagged = serde_json::to_value(&event.event).unwrap();
+            prop_assert_eq!(tagged["type"].as_str(), Some(event.event.kind()));
             let json = serde_json::to_string(event).unwrap();
             let back: Stamped = serde_json::from_str(&json).unwrap();
             prop_assert_eq!(&back, event);

@@ -61,7 +61,7 @@ pub fn message(stamped: &Stamped, session: &str, steps: &StepNames) -> String {
     message.push_str(&format!(
         "Cairn-Event: {} {}\n",
         stamped.seq,
-        kind(&stamped.event)
+        stamped.event.kind()
     ));
     if let Some(step) = stamped.event.step() {
         message.push_str(&format!("Cairn-Step: {step}\n"));
@@ -73,19 +73,6 @@ pub fn message(stamped: &Stamped, session: &str, steps: &StepNames) -> String {
         message.push_str(&format!("Cairn-Outcome: {}\n", outcome.word()));
     }
     message
-}
-
-/// The event's type as it is written in its JSON (`command_finished`).
-pub fn kind(event: &Event) -> String {
-    serde_json::to_value(event)
-        .ok()
-        .and_then(|value| {
-            value
-                .get("type")
-                .and_then(|kind| kind.as_str())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "event".into())
 }
 
 fn summary_and_body(event: &Event, steps: &StepNames) -> (String, Option<String>) {

@@ -72,6 +72,17 @@ impl std::fmt::Display for JournalError {
 
 impl std::error::Error for JournalError {}
 
+/// A ref that moved under us is a conflict; anything else, a git error.
+impl From<git2::Error> for JournalError {
+    fn from(error: git2::Error) -> JournalError {
+        if error.code() == git2::ErrorCode::Modified || error.code() == git2::ErrorCode::Exists {
+            JournalError::Conflict(error.message().to_string())
+        } else {
+            JournalError::Git(error.message().to_string())
+        }
+    }
+}
+
 /// A journal repository on disk.
 #[derive(Clone, Debug)]
 pub struct Journal {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
 
-use git2::{ErrorCode, FileMode, Oid, Repository, Signature, Time, Tree};
+use git2::{FileMode, Oid, Repository, Signature, Time, Tree};
 use serde::Serialize;
 
 use super::durable::Pending;
@@ -123,11 +123,6 @@ impl SessionWriter {
             writer.staged.push(("runbook.resumed.md".into(), now));
         }
         Ok(writer)
-    }
-
-    /// The branch the session is written to (once started).
-    pub fn branch(&self) -> Option<&str> {
-        self.refname.strip_prefix("refs/heads/")
     }
 
     fn blob(&mut self, bytes: &[u8]) -> Result<Oid, JournalError> {
@@ -324,14 +319,4 @@ fn put_all(
     let oid = builder.write()?;
     pending.object(repo.path(), oid);
     Ok(oid)
-}
-
-impl From<git2::Error> for JournalError {
-    fn from(error: git2::Error) -> JournalError {
-        if error.code() == ErrorCode::Modified || error.code() == ErrorCode::Exists {
-            JournalError::Conflict(error.message().to_string())
-        } else {
-            JournalError::Git(error.message().to_string())
-        }
-    }
 }

@@ -258,6 +258,27 @@ pub enum Event {
 }
 
 impl Event {
+    /// The event's type as its JSON writes it (`command_finished`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::SessionStarted(_) => "session_started",
+            Event::VariablesChanged { .. } => "variables_changed",
+            Event::StepEntered { .. } => "step_entered",
+            Event::Confirmed { .. } => "confirmed",
+            Event::CommandStarted { .. } => "command_started",
+            Event::CommandFinished { .. } => "command_finished",
+            Event::BlockFinished { .. } => "block_finished",
+            Event::BlockSkipped { .. } => "block_skipped",
+            Event::CheckTicked { .. } => "check_ticked",
+            Event::DecisionTaken { .. } => "decision_taken",
+            Event::StepSkipped { .. } => "step_skipped",
+            Event::StepFinished { .. } => "step_finished",
+            Event::NoteAdded { .. } => "note_added",
+            Event::SessionEnded { .. } => "session_ended",
+            Event::SessionResumed { .. } => "session_resumed",
+        }
+    }
+
     /// The step the event is about, if any.
     pub fn step(&self) -> Option<&str> {
         match self {
@@ -311,6 +332,99 @@ mod tests {
         );
         let back: Stamped = serde_json::from_str(&json).unwrap();
         assert_eq!(back, event);
+    }
+
+    #[test]
+    fn kind_is_the_type_tag_of_every_event() {
+        let at = CommandRef {
+            step: "s".into(),
+            block: 0,
+            command: 0,
+            attempt: 1,
+        };
+        let step = || "s".to_string();
+        let events = [
+            Event::SessionStarted(SessionInfo {
+                id: "i".into(),
+                runbook: "r".into(),
+                title: "t".into(),
+                mode: Mode::Live,
+                operator: "o".into(),
+                host: "h".into(),
+            }),
+            Event::VariablesChanged {
+                source: ValueSource::Shell,
+                set: vec![],
+                unset: vec![],
+                cwd: None,
+            },
+            Event::StepEntered { step: step() },
+            Event::Confirmed {
+                step: step(),
+                block: None,
+                answer: "yes".into(),
+            },
+            Event::CommandStarted {
+                at: at.clone(),
+                text: "x".into(),
+                cwd: "/".into(),
+                host: None,
+            },
+            Event::CommandFinished {
+                at,
+                outcome: Outcome::Ok,
+                exit: Some(0),
+                signal: None,
+                duration_ms: 0,
+                output_bytes: 0,
+                reason: None,
+                output: None,
+            },
+            Event::BlockFinished {
+                step: step(),
+                block: 0,
+                outcome: Outcome::Ok,
+                attempts: 1,
+            },
+            Event::BlockSkipped {
+                step: step(),
+                block: 0,
+                reason: "r".into(),
+            },
+            Event::CheckTicked {
+                step: step(),
+                check: 0,
+            },
+            Event::DecisionTaken {
+                step: step(),
+                choice: 0,
+                to: "end".into(),
+            },
+            Event::StepSkipped {
+                step: step(),
+                reason: "r".into(),
+            },
+            Event::StepFinished {
+                step: step(),
+                outcome: Outcome::Ok,
+            },
+            Event::NoteAdded {
+                step: None,
+                text: "n".into(),
+            },
+            Event::SessionEnded {
+                outcome: SessionOutcome::Completed,
+            },
+            Event::SessionResumed {
+                operator: "o".into(),
+                host: "h".into(),
+                runbook_changed: false,
+            },
+        ];
+        for event in events {
+            let json = serde_json::to_value(&event).unwrap();
+            assert_eq!(json["type"].as_str(), Some(event.kind()));
+        }
     }
 
     #[test]
