@@ -13,6 +13,7 @@ pub mod launch;
 pub mod output;
 mod pipes;
 mod pty;
+mod terminal_handle;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ use crate::session::redact::Secrets;
 pub use exported::ShellState;
 pub use group::Group;
 use output::{Feed, Keep, Spool, Stream};
+pub use terminal_handle::{Resize, TerminalHandle};
 
 /// Where a job's output goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -264,9 +266,8 @@ impl Interrupt {
 /// A job that has started.
 pub struct Running {
     pub group: Group,
-    /// Types into the program (pseudo-terminal only).
-    pub input: Option<Box<dyn Write + Send>>,
-    resize: Option<Box<dyn Fn(u16, u16) + Send>>,
+    /// Types into the program and resizes its terminal (pseudo-terminal only).
+    terminal: Option<TerminalHandle>,
     feed: mpsc::Receiver<Feed>,
     /// How many readers will say they reached their end.
     readers: usize,
@@ -327,8 +328,7 @@ pub fn spawn(job: &Job) -> Result<Running, ExecError> {
     };
     Ok(Running {
         group: parts.group,
-        input: parts.input,
-        resize: parts.resize,
+        terminal: parts.terminal,
         feed,
         readers: parts.readers,
         spool,
@@ -345,8 +345,7 @@ pub fn spawn(job: &Job) -> Result<Running, ExecError> {
 /// What the pty and pipe launchers hand back.
 struct Parts {
     group: Group,
-    input: Option<Box<dyn Write + Send>>,
-    resize: Option<Box<dyn Fn(u16, u16) + Send>>,
+    terminal: Option<TerminalHandle>,
     readers: usize,
 }
 
@@ -377,11 +376,9 @@ impl Running {
         &self.spool_path
     }
 
-    /// Resizes the job's terminal (the UI's pane changed size).
-    pub fn resize(&self, cols: u16, rows: u16) {
-        if let Some(resize) = &self.resize {
-            resize(cols, rows);
-        }
+    /// The job's terminal, to type into and resize (none on pipes).
+    pub fn terminal(&self) -> Option<TerminalHandle> {
+        self.terminal.clone()
     }
 
     /// Ends the job now (a `background` job when its session ends) and reports it. A job

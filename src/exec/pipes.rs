@@ -74,8 +74,7 @@ pub(super) fn spawn(
         .map_err(io_error)?;
     Ok(Parts {
         group: Group(pid),
-        input: None,
-        resize: None,
+        terminal: None,
         readers: 2,
     })
 }

@@ -78,7 +78,7 @@ pub(super) fn spawn(
     // the master must live as long as either.
     let master = Arc::new(Mutex::new(pair.master));
     let kept_open = Arc::clone(&master);
-    let resize = Box::new(move |cols: u16, rows: u16| {
+    let resize: super::Resize = Arc::new(move |cols: u16, rows: u16| {
         if let Ok(master) = master.lock() {
             let _ = master.resize(PtySize {
                 rows: rows.max(2),
@@ -130,10 +130,16 @@ pub(super) fn spawn(
             let _ = exited.send(Feed::Exited(exit));
         })
         .map_err(|error| spawn_error(error.to_string()))?;
+    let terminal = match input {
+        Some(input) => Some(
+            super::TerminalHandle::new(input, resize)
+                .map_err(|error| spawn_error(error.to_string()))?,
+        ),
+        None => None,
+    };
     Ok(Parts {
         group: Group(pid),
-        input,
-        resize: Some(resize),
+        terminal,
         readers: 1,
     })
 }
