@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use environment::Environment;
-pub use operator::{Ask, Confirmation, NoRecord, Operator, Recorder};
+pub use operator::{Action, Ask, Confirmation, NoRecord, Operator, Pending, Recorder};
 
 use crate::exec::{Interrupt, Running};
 use crate::runbook::{Runbook, Step};
@@ -83,6 +83,8 @@ pub enum Stop {
         message: String,
     },
     Interrupted,
+    /// The operator stopped the walk; it can be resumed.
+    Quit,
     /// The journal could not record an event: going on would leave no record.
     Journal(String),
     /// A recorded session that cannot carry on (it ended, or its step is gone).
@@ -266,6 +268,7 @@ impl<'r> Engine<'r> {
             Ok(()) => SessionOutcome::Completed,
             Err(Stop::Failed { .. }) => SessionOutcome::Failed,
             Err(Stop::Interrupted) => SessionOutcome::Interrupted,
+            Err(Stop::Quit) => SessionOutcome::Stopped,
             Err(Stop::Journal(_)) => SessionOutcome::Failed,
             Err(_) => SessionOutcome::Stopped,
         };
@@ -307,7 +310,8 @@ impl<'r> Engine<'r> {
         if let Some(confirmation) = self.step_confirmation(step) {
             self.confirm(confirmation, operator)?;
         }
-        for (index, block) in step.blocks.iter().enumerate().skip(from_block) {
+        let mut index = from_block;
+        while let Some(block) = step.blocks.get(index) {
             if let Some(reason) = cursor::not_runnable(block) {
                 if block.kind == crate::runbook::BlockKind::Command {
                     self.emit(
@@ -319,27 +323,153 @@ impl<'r> Engine<'r> {
                         },
                     );
                 }
+                index += 1;
                 continue;
             }
-            let ok = self.run_block(step, index, operator)?;
+            let edited = match self.ask(operator, Pending::Block { step, index })? {
+                Asked::Run(edited) => edited,
+                Asked::SkipBlock(reason) => {
+                    self.skip_block(step, index, reason, operator);
+                    index += 1;
+                    continue;
+                }
+                Asked::SkipStep(reason) => return self.skip_step(step, reason, operator),
+            };
+            let mut ok = self.run_block(step, index, edited, operator)?;
             self.check_journal()?;
+            // A failure the runbook has no edge for goes back to the operator, who can fix
+            // the cause and retry (the edited command too), skip, or stop.
+            while !ok && cursor::after_block(self.runbook, step, index, ok) == Route::Stop {
+                match self.ask(operator, Pending::Failed { step, index }) {
+                    Ok(Asked::Run(edited)) => {
+                        ok = self.run_block(step, index, edited, operator)?;
+                        self.check_journal()?;
+                    }
+                    Ok(Asked::SkipBlock(reason)) => {
+                        self.skip_block(step, index, reason, operator);
+                        ok = true;
+                    }
+                    Ok(Asked::SkipStep(reason)) => return self.skip_step(step, reason, operator),
+                    Err(Stop::Quit) => {
+                        self.finish_step(step, Outcome::Failed, operator);
+                        return Err(Stop::Failed {
+                            step: step.id.clone(),
+                            at: self.at(block.line, block.col),
+                        });
+                    }
+                    Err(stop) => return Err(stop),
+                }
+            }
             match cursor::after_block(self.runbook, step, index, ok) {
-                Route::Continue => {}
+                Route::Continue | Route::Stop => index += 1,
                 Route::Goto(next) => {
+                    self.leave(step, operator)?;
                     let outcome = if ok { Outcome::Ok } else { Outcome::Failed };
                     self.finish_step(step, outcome, operator);
                     return self.resolve(step, next, operator);
                 }
-                Route::Stop => {
-                    self.finish_step(step, Outcome::Failed, operator);
-                    return Err(Stop::Failed {
-                        step: step.id.clone(),
-                        at: self.at(block.line, block.col),
-                    });
-                }
             }
         }
+        self.leave(step, operator)?;
         self.finish_step(step, Outcome::Ok, operator);
+        let next = cursor::after_step(self.runbook, step);
+        self.resolve(step, next, operator)
+    }
+
+    /// Asks the operator what to do at `pending`, recording the notes and ticks they give
+    /// on the way.
+    fn ask(&mut self, operator: &mut dyn Operator, pending: Pending<'r>) -> Result<Asked, Stop> {
+        loop {
+            self.record_notes(operator);
+            if self.interrupt.take() {
+                return Err(Stop::Interrupted);
+            }
+            let step = match pending {
+                Pending::Block { step, .. }
+                | Pending::Failed { step, .. }
+                | Pending::Leave { step } => step,
+            };
+            match operator.next(pending) {
+                Action::Go => return Ok(Asked::Run(None)),
+                Action::RunEdited(text) => return Ok(Asked::Run(Some(text))),
+                Action::SkipBlock(reason) => return Ok(Asked::SkipBlock(reason)),
+                Action::SkipStep(reason) => return Ok(Asked::SkipStep(reason)),
+                Action::Quit => return Err(Stop::Quit),
+                Action::Note(text) => self.note(Some(&step.id), text, operator),
+                Action::Tick(check) => {
+                    if check < step.checks.len() {
+                        self.emit(
+                            operator,
+                            Event::CheckTicked {
+                                step: step.id.clone(),
+                                check,
+                            },
+                        );
+                    }
+                }
+            }
+            self.check_journal()?;
+        }
+    }
+
+    /// Waits for the operator's word to leave `step` (they may note or tick first).
+    fn leave(&mut self, step: &'r Step, operator: &mut dyn Operator) -> Result<(), Stop> {
+        match self.ask(operator, Pending::Leave { step })? {
+            Asked::Run(_) | Asked::SkipBlock(_) | Asked::SkipStep(_) => Ok(()),
+        }
+    }
+
+    /// Records the notes the operator wrote while a command ran.
+    fn record_notes(&mut self, operator: &mut dyn Operator) {
+        for text in operator.notes() {
+            let step = self.state.current.clone();
+            self.note(step.as_deref(), text, operator);
+        }
+    }
+
+    fn note(&mut self, step: Option<&str>, text: String, operator: &mut dyn Operator) {
+        let text = self.env.secrets().redact_str(&text);
+        self.emit(
+            operator,
+            Event::NoteAdded {
+                step: step.map(str::to_string),
+                text,
+            },
+        );
+    }
+
+    fn skip_block(
+        &mut self,
+        step: &Step,
+        index: usize,
+        reason: String,
+        operator: &mut dyn Operator,
+    ) {
+        self.emit(
+            operator,
+            Event::BlockSkipped {
+                step: step.id.clone(),
+                block: index,
+                reason,
+            },
+        );
+    }
+
+    /// Leaves `step` unfinished, by the operator's choice; the walk goes where it would
+    /// have gone after the step.
+    fn skip_step(
+        &mut self,
+        step: &'r Step,
+        reason: String,
+        operator: &mut dyn Operator,
+    ) -> Result<Next<'r>, Stop> {
+        self.emit(
+            operator,
+            Event::StepSkipped {
+                step: step.id.clone(),
+                reason,
+            },
+        );
         let next = cursor::after_step(self.runbook, step);
         self.resolve(step, next, operator)
     }
@@ -466,6 +596,14 @@ impl<'r> Engine<'r> {
             self.emit(operator, event);
         }
     }
+}
+
+/// The operator's answer at a `Pending` point, once notes and ticks are recorded.
+enum Asked {
+    /// Run the block (as edited, if it was), or leave the step.
+    Run(Option<String>),
+    SkipBlock(String),
+    SkipStep(String),
 }
 
 /// `walk_step` resolves decisions before returning, so the loop never sees one.

@@ -28,7 +28,53 @@ pub struct Confirmation {
     pub at: String,
 }
 
+/// Where the walk waits for the operator's word before going on.
+#[derive(Clone, Copy, Debug)]
+pub enum Pending<'a> {
+    /// Block `index` of `step` is next to run.
+    Block { step: &'a Step, index: usize },
+    /// Block `index` of `step` failed and nothing in the runbook says where to go: retry it
+    /// (perhaps edited), skip it, skip the step, or stop.
+    Failed { step: &'a Step, index: usize },
+    /// `step` is done; the walk is about to leave it.
+    Leave { step: &'a Step },
+}
+
+/// What the operator wants done at a `Pending` point.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Run the block (again, after a failure), or leave the step.
+    Go,
+    /// Run the block as the operator edited it: one script in place of its commands.
+    RunEdited(String),
+    /// Do not run the block; the reason goes in the journal.
+    SkipBlock(String),
+    /// Leave the step without running the rest of it; the reason goes in the journal.
+    SkipStep(String),
+    /// Record a note, then ask again.
+    Note(String),
+    /// Tick the step's task-list check (0-based), then ask again.
+    Tick(usize),
+    /// Stop the walk here; it can be resumed.
+    Quit,
+}
+
 pub trait Operator {
+    /// What to do at `pending`. Without someone to ask (`--auto`), blocks run, steps are
+    /// left, and a failure stops the walk.
+    fn next(&mut self, pending: Pending<'_>) -> Action {
+        match pending {
+            Pending::Failed { .. } => Action::Quit,
+            Pending::Block { .. } | Pending::Leave { .. } => Action::Go,
+        }
+    }
+    /// A command started in a pseudo-terminal that can be typed into and resized.
+    fn attach(&mut self, _terminal: &crate::exec::TerminalHandle) {}
+    /// Notes the operator wrote while a command ran, to record now.
+    fn notes(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// The value of `ask`, or `None` when there is no answer.
     fn value(&mut self, ask: &Ask) -> Option<String>;
     /// What the operator typed to confirm, or `None` to refuse.

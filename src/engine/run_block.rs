@@ -66,11 +66,13 @@ const CAPTURE_LIMIT: usize = 100 * 1024;
 const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
 
 impl<'r> Engine<'r> {
-    /// Runs block `index` of `step`; returns whether it succeeded.
+    /// Runs block `index` of `step`, or `edited` in place of its commands; returns whether
+    /// it succeeded.
     pub(super) fn run_block(
         &mut self,
         step: &'r Step,
         index: usize,
+        edited: Option<String>,
         operator: &mut dyn Operator,
     ) -> Result<bool, Stop> {
         let block = &step.blocks[index];
@@ -78,7 +80,26 @@ impl<'r> Engine<'r> {
             self.confirm(confirmation, operator)?;
         }
         self.gather_values(block, operator)?;
-        let commands = self.render(block)?;
+        let commands = match &edited {
+            Some(text) => {
+                let names: Vec<&str> = block
+                    .placeholders
+                    .iter()
+                    .map(|placeholder| placeholder.name.as_str())
+                    .collect();
+                let command = self.render_command(text, &names)?;
+                self.emit(
+                    operator,
+                    Event::BlockEdited {
+                        step: step.id.clone(),
+                        block: index,
+                        text: command.shown.clone(),
+                    },
+                );
+                vec![command]
+            }
+            None => self.render(block)?,
+        };
         let interpreter = block.interpreter.clone().unwrap_or_else(|| "bash".into());
         if self.settings.mode == Mode::DryRun {
             for command in &commands {
@@ -172,28 +193,33 @@ impl<'r> Engine<'r> {
                 .filter(|placeholder| placeholder.command == index)
                 .map(|placeholder| placeholder.name.as_str())
                 .collect();
-            let command = &self.keep_prompted(command);
-            let run = if known.is_empty() {
-                command.clone()
-            } else {
-                let found = occurrences(command, &known);
-                substitute(command, &found, |name| self.placeholders.get(name).cloned()).map_err(
-                    |(name, error)| Stop::BadValue {
-                        name: format!("<{name}>"),
-                        message: error.to_string(),
-                    },
-                )?
-            };
-            // A quoted secret no longer reads as the secret (`'pa'\''ss'`), so redaction
-            // could miss it: such a command is recorded as written, with its `<placeholder>`.
-            let secret = known.iter().any(|name| placeholder_is_secret(name));
-            let shown = self
-                .env
-                .secrets()
-                .redact_str(if secret { command } else { &run });
-            rendered.push(Rendered { run, shown });
+            rendered.push(self.render_command(command, &known)?);
         }
         Ok(rendered)
+    }
+
+    /// One command with the placeholders named in `known` replaced by quoted values.
+    fn render_command(&self, command: &str, known: &[&str]) -> Result<Rendered, Stop> {
+        let command = &self.keep_prompted(command);
+        let run = if known.is_empty() {
+            command.clone()
+        } else {
+            let found = occurrences(command, known);
+            substitute(command, &found, |name| self.placeholders.get(name).cloned()).map_err(
+                |(name, error)| Stop::BadValue {
+                    name: format!("<{name}>"),
+                    message: error.to_string(),
+                },
+            )?
+        };
+        // A quoted secret no longer reads as the secret (`'pa'\''ss'`), so redaction
+        // could miss it: such a command is recorded as written, with its `<placeholder>`.
+        let secret = known.iter().any(|name| placeholder_is_secret(name));
+        let shown = self
+            .env
+            .secrets()
+            .redact_str(if secret { command } else { &run });
+        Ok(Rendered { run, shown })
     }
 
     /// `export NS="default"` becomes `export NS` when NS was given a value, so the value
@@ -374,6 +400,7 @@ impl<'r> Engine<'r> {
                 operator,
                 command_finished(at, outcome, &finished, reason, output),
             );
+            self.record_notes(operator);
             if outcome != Outcome::Ok {
                 return outcome;
             }
@@ -401,6 +428,9 @@ impl<'r> Engine<'r> {
         operator: &mut dyn Operator,
     ) -> Result<Finished, exec::ExecError> {
         let running = exec::spawn(job)?;
+        if let Some(terminal) = running.terminal() {
+            operator.attach(&terminal);
+        }
         Ok(running.wait(&self.interrupt, |chunk| operator.output(chunk)))
     }
 

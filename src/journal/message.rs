@@ -179,6 +179,14 @@ fn summary_and_body(event: &Event, steps: &StepNames) -> (String, Option<String>
             ),
             None,
         ),
+        Event::BlockEdited { step, block, text } => (
+            format!(
+                "{}: block {} edited before it ran",
+                steps.name(step),
+                block + 1
+            ),
+            Some(format!("It ran as:\n\n{text}")),
+        ),
         Event::CheckTicked { step, check } => (
             format!("{}: check {} ticked", steps.name(step), check + 1),
             None,

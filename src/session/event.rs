@@ -222,6 +222,13 @@ pub enum Event {
         block: usize,
         reason: String,
     },
+    /// The operator changed a block's commands before running it; `text` is what ran in
+    /// their place (redacted).
+    BlockEdited {
+        step: String,
+        block: usize,
+        text: String,
+    },
     CheckTicked {
         step: String,
         check: usize,
@@ -269,6 +276,7 @@ impl Event {
             Event::CommandFinished { .. } => "command_finished",
             Event::BlockFinished { .. } => "block_finished",
             Event::BlockSkipped { .. } => "block_skipped",
+            Event::BlockEdited { .. } => "block_edited",
             Event::CheckTicked { .. } => "check_ticked",
             Event::DecisionTaken { .. } => "decision_taken",
             Event::StepSkipped { .. } => "step_skipped",
@@ -286,6 +294,7 @@ impl Event {
             | Event::Confirmed { step, .. }
             | Event::BlockFinished { step, .. }
             | Event::BlockSkipped { step, .. }
+            | Event::BlockEdited { step, .. }
             | Event::CheckTicked { step, .. }
             | Event::DecisionTaken { step, .. }
             | Event::StepSkipped { step, .. }

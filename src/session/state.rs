@@ -28,6 +28,8 @@ pub struct BlockStatus {
     pub exit: Option<i32>,
     pub duration_ms: u64,
     pub skipped_because: Option<String>,
+    /// What the operator ran in place of the block's commands, when they edited it.
+    pub edited: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,6 +195,9 @@ impl SessionState {
                 let status = self.step_mut(step).blocks.entry(*block).or_default();
                 status.outcome = Some(Outcome::Skipped);
                 status.skipped_because = Some(reason.clone());
+            }
+            Event::BlockEdited { step, block, text } => {
+                self.step_mut(step).blocks.entry(*block).or_default().edited = Some(text.clone());
             }
             Event::CheckTicked { step, check } => {
                 self.step_mut(step).checks.insert(*check);
