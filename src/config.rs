@@ -7,6 +7,12 @@
 //! [journal]
 //! dir = "~/incidents/journal"    # where sessions are recorded
 //! remote = "team"                 # a remote of the journal, by name or URL
+//!
+//! [ui]
+//! theme = "light"                 # dark (default), light, high-contrast, or a file
+//!
+//! [keys]                          # see `?` in the UI for every command
+//! run = ["enter", "r"]
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -17,6 +23,10 @@ use crate::runbook::Source;
 pub struct Config {
     pub journal_dir: Option<PathBuf>,
     pub journal_remote: Option<String>,
+    /// `[ui] theme`: a built-in theme's name or a theme file.
+    pub theme: Option<String>,
+    /// `[keys]`: command name, keys, and where the binding is written (`file:line:col`).
+    pub keys: Vec<(String, Vec<String>, String)>,
     /// Things worth saying about the file (unknown keys), with their positions.
     pub warnings: Vec<String>,
 }
@@ -104,8 +114,48 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
                     }
                 }
             }
+            ("ui", toml::Value::Table(ui)) => {
+                for (key, value) in ui {
+                    match (key.as_str(), value) {
+                        ("theme", toml::Value::String(theme)) => {
+                            config.theme = Some(theme.clone());
+                        }
+                        ("theme", _) => {
+                            return Err(format!("{}: ui.theme must be a string", key_at(key)))
+                        }
+                        _ => config.warnings.push(format!(
+                            "{}: unknown key ui.{key} (known: theme)",
+                            key_at(key)
+                        )),
+                    }
+                }
+            }
+            ("keys", toml::Value::Table(keys)) => {
+                for (command, value) in keys {
+                    let bound = match value {
+                        toml::Value::String(key) => vec![key.clone()],
+                        toml::Value::Array(keys) => keys
+                            .iter()
+                            .map(|key| key.as_str().map(str::to_string))
+                            .collect::<Option<Vec<String>>>()
+                            .ok_or_else(|| {
+                                format!(
+                                    "{}: keys.{command} must list keys as strings",
+                                    key_at(command)
+                                )
+                            })?,
+                        _ => {
+                            return Err(format!(
+                                "{}: keys.{command} must be a key (\"ctrl-x\") or a list of keys",
+                                key_at(command)
+                            ))
+                        }
+                    };
+                    config.keys.push((command.clone(), bound, key_at(command)));
+                }
+            }
             _ => config.warnings.push(format!(
-                "{}: unknown setting `{section}` (known: [journal])",
+                "{}: unknown setting `{section}` (known: [journal], [ui], [keys])",
                 key_at(section)
             )),
         }
@@ -130,6 +180,33 @@ mod tests {
             config.warnings,
             ["c.toml:4:1: unknown key journal.colour (known: dir, remote)"]
         );
+    }
+
+    #[test]
+    fn ui_theme_and_key_bindings_are_read_with_their_places() {
+        let config = parse(
+            Path::new("c.toml"),
+            "[ui]\ntheme = \"light\"\n[keys]\nrun = [\"enter\", \"r\"]\nquit = \"ctrl-q\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.theme.as_deref(), Some("light"));
+        assert_eq!(
+            config.keys,
+            [
+                (
+                    "run".to_string(),
+                    vec!["enter".to_string(), "r".to_string()],
+                    "c.toml:4:1".to_string()
+                ),
+                (
+                    "quit".to_string(),
+                    vec!["ctrl-q".to_string()],
+                    "c.toml:5:1".to_string()
+                ),
+            ]
+        );
+        let error = parse(Path::new("c.toml"), "[keys]\nrun = 3\n").unwrap_err();
+        assert!(error.starts_with("c.toml:2:1: keys.run must be"), "{error}");
     }
 
     #[test]

@@ -84,7 +84,7 @@ fn questions_are_asked_and_answered_on_the_terminal() {
     let cairn = env!("CARGO_BIN_EXE_cairn");
     let tmux = Tmux::start(
         dir.path(),
-        &format!("NO_COLOR=1 CAIRN_JOURNAL=journal {cairn} run book.md; echo EXIT=$?; sleep 60"),
+        &format!("NO_COLOR=1 CAIRN_JOURNAL=journal {cairn} run --auto book.md; echo EXIT=$?; sleep 60"),
     );
     tmux.wait_for("Type `clean` or `yes`");
     tmux.type_line("nope");

@@ -83,6 +83,7 @@ fn resume(args: &ResumeArgs) -> Result<i32, JournalError> {
         session_id: record.file.id.clone(),
         recorder: Box::new(writer),
         journal_dir: Some(dir),
+        config: &settings,
     }
     .go(Start::Resume {
         events,

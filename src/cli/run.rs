@@ -48,7 +48,7 @@ pub fn run(args: &RunArgs) -> i32 {
         Ok(settings) => settings,
         Err(code) => return code,
     };
-    let (recorder, journal_dir): (Box<dyn Recorder>, _) = if args.no_journal {
+    let (recorder, journal_dir): (Box<dyn Recorder + Send>, _) = if args.no_journal {
         (Box::new(NoRecord), None)
     } else {
         let dir = journal::default_dir(args.flags.journal.as_deref(), &settings);
@@ -74,6 +74,7 @@ pub fn run(args: &RunArgs) -> i32 {
         session_id: session_id(&runbook),
         recorder,
         journal_dir,
+        config: &settings,
     }
     .go(Start::New)
 }

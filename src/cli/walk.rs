@@ -11,10 +11,15 @@ use clap::Args;
 use super::ask::Asker;
 use super::auto::AutoOperator;
 use super::{print_error, stdout_color, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
-use crate::engine::{start_dir, Answers, Engine, Environment, Recorder, Settings, Stop};
+use crate::engine::{start_dir, Answers, Engine, Environment, Operator, Recorder, Settings, Stop};
 use crate::exec::Interrupt;
 use crate::runbook::Runbook;
 use crate::session::{Mode, Stamped};
+use crate::ui::app::App;
+use crate::ui::bridge::NoteQueue;
+use crate::ui::keymap::Keymap;
+use crate::ui::status_bar::JournalState;
+use crate::ui::theme::Theme;
 
 /// Flags that answer what a walk would otherwise ask.
 #[derive(Args, Debug)]
@@ -72,9 +77,25 @@ pub struct Walk<'a> {
     pub flags: &'a WalkFlags,
     pub mode: Mode,
     pub session_id: String,
-    pub recorder: Box<dyn Recorder + 'a>,
+    pub recorder: Box<dyn Recorder + Send + 'a>,
     /// Where the walk is recorded (none with `--no-journal`).
     pub journal_dir: Option<PathBuf>,
+    /// The settings file: the UI's theme and keys.
+    pub config: &'a crate::config::Config,
+}
+
+/// The UI's theme and keys from the settings file (and `NO_COLOR`).
+fn ui_setup(config: &crate::config::Config) -> Result<(Theme, Keymap), String> {
+    let theme = match &config.theme {
+        Some(name) => Theme::load(name)?,
+        None => Theme::default_theme(),
+    };
+    let theme = if std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty()) {
+        theme.without_color()
+    } else {
+        theme
+    };
+    Ok((theme, Keymap::with_overrides(&config.keys)?))
 }
 
 impl Walk<'_> {
@@ -103,7 +124,26 @@ impl Walk<'_> {
                 print_error(&format!("could not handle signal {signal}: {error}"));
             }
         }
-        let (cols, rows) = terminal_size();
+        let use_ui =
+            !self.flags.auto && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+        let ui = if use_ui {
+            match ui_setup(self.config) {
+                Ok(setup) => Some(setup),
+                Err(error) => {
+                    print_error(&error);
+                    return EXIT_USAGE;
+                }
+            }
+        } else {
+            None
+        };
+        let (mut cols, mut rows) = terminal_size();
+        if ui.is_some() {
+            // Commands start at the size of the pane they are shown in.
+            let area = ratatui::layout::Rect::new(0, 0, cols, rows);
+            let pane = crate::ui::screen::areas(area, crate::ui::app::Focus::Steps, true).pane;
+            (rows, cols) = crate::ui::screen::pane_inner(pane);
+        }
         let settings = Settings {
             mode: self.mode,
             session_id: self.session_id.clone(),
@@ -125,24 +165,52 @@ impl Walk<'_> {
             yes: self.flags.yes,
         };
         let env = Environment::new(utf8_environment(), start_dir(self.runbook));
-        let mut engine = Engine::new(
-            self.runbook,
-            settings,
-            answers,
-            env,
-            interrupt,
-            self.recorder,
-        );
-        let mut operator = AutoOperator::new(self.runbook, stdout_color(), Asker::for_terminal());
-        let result = match &start {
-            Start::New => engine.walk(&mut operator),
-            Start::Resume {
-                events,
-                runbook_changed,
-            } => engine.resume(&mut operator, events, *runbook_changed),
+        let runbook = self.runbook;
+        let recorder = self.recorder;
+        let engine_interrupt = interrupt.clone();
+        let walk = move |operator: &mut dyn Operator| {
+            let mut engine =
+                Engine::new(runbook, settings, answers, env, engine_interrupt, recorder);
+            let result = match &start {
+                Start::New => engine.walk(operator),
+                Start::Resume {
+                    events,
+                    runbook_changed,
+                } => engine.resume(operator, events, *runbook_changed),
+            };
+            (result, engine.finish_recording())
         };
-        let shared = engine.finish_recording();
-        drop(engine);
+        let (result, shared) = match ui {
+            Some((theme, keymap)) => {
+                let journal = if self.journal_dir.is_some() {
+                    JournalState::Saved
+                } else {
+                    JournalState::Off
+                };
+                let mut app = App::new(
+                    runbook,
+                    theme,
+                    keymap,
+                    self.mode.label(),
+                    self.session_id.clone(),
+                    journal,
+                    NoteQueue::default(),
+                );
+                app.interrupt = interrupt.clone();
+                match crate::ui::run::walk(&mut app, &interrupt, walk) {
+                    Ok(walked) => walked,
+                    Err(error) => {
+                        print_error(&format!("the terminal UI failed: {error}; the walk stopped (cairn resume {} carries on; --auto runs without the UI)", self.session_id));
+                        return EXIT_FAILED;
+                    }
+                }
+            }
+            None => walk(&mut AutoOperator::new(
+                runbook,
+                stdout_color(),
+                Asker::for_terminal(),
+            )),
+        };
         if let Some(dir) = &self.journal_dir {
             let id = &self.session_id;
             let shared = shared.map_or(String::new(), |shared| format!("; {shared}"));
@@ -153,7 +221,7 @@ impl Walk<'_> {
         }
         match result {
             Ok(()) => EXIT_OK,
-            Err(stop) => report(self.runbook, &stop),
+            Err(stop) => report(self.runbook, &self.session_id, &stop),
         }
     }
 }
@@ -237,7 +305,7 @@ fn operator_name() -> String {
 }
 
 /// Says why the walk stopped and what to do; returns the exit code.
-fn report(runbook: &Runbook, stop: &Stop) -> i32 {
+fn report(runbook: &Runbook, session: &str, stop: &Stop) -> i32 {
     match stop {
         Stop::Failed { step, at } => {
             eprintln!("error: step '{step}' failed ({at})");
@@ -284,6 +352,11 @@ fn report(runbook: &Runbook, stop: &Stop) -> i32 {
         Stop::CannotResume(reason) => {
             eprintln!("error: {reason}");
             EXIT_FAILED
+        }
+        Stop::Quit => {
+            eprintln!("stopped: the walk of {} can carry on later", runbook.path);
+            eprintln!("  help: cairn resume {session}");
+            EXIT_INTERRUPTED
         }
         Stop::Interrupted => {
             eprintln!("interrupted: the walk of {} stopped", runbook.path);

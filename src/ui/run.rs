@@ -1,0 +1,210 @@
+//! The UI's loop. The engine walks on a thread of its own, talking through a `Bridge`; this
+//! thread awaits, on one tokio select, the operator's keys, the engine's messages and a
+//! clock, and draws at most once a frame.
+//!
+//! Keys come first: a key is handled before any further output, so a command flooding its
+//! terminal never makes cairn deaf. Output is taken in slices of a few milliseconds between
+//! frames; behind that, the bounded channel slows the flood down instead of piling it up.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures_util::StreamExt;
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use tokio::sync::mpsc;
+
+use super::app::{App, Effect};
+use super::bridge::{Bridge, NoteQueue, ToUi};
+use super::screen;
+use super::terminal_guard::TerminalGuard;
+use crate::engine::Operator;
+use crate::exec::Interrupt;
+
+/// How many messages may wait between the engine and the UI.
+const CHANNEL: usize = 256;
+/// The shortest time between two frames.
+const FRAME: Duration = Duration::from_millis(16);
+/// The longest the loop takes engine messages before it looks at keys and frames again.
+const SLICE: Duration = Duration::from_millis(8);
+/// How often the clocks on screen move (and a SIGTERM is noticed) when nothing happens.
+const TICK: Duration = Duration::from_millis(250);
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
+/// Runs `walk` (the engine, given the UI as its operator) on its own thread while the UI
+/// runs on this one; returns what `walk` returned once both are done.
+pub fn walk<R: Send>(
+    app: &mut App<'_>,
+    interrupt: &Interrupt,
+    walk: impl FnOnce(&mut dyn Operator) -> R + Send,
+) -> std::io::Result<R> {
+    let (to_ui, from_engine) = mpsc::channel(CHANNEL);
+    let notes: NoteQueue = app.notes_queue();
+    let guard = TerminalGuard::enter()?;
+    let result = std::thread::scope(|scope| {
+        let engine = std::thread::Builder::new()
+            .name("cairn-engine".into())
+            .spawn_scoped(scope, move || {
+                let mut bridge = Bridge::new(to_ui, notes);
+                walk(&mut bridge)
+            })?;
+        let looped = ui_loop(app, interrupt, &guard, from_engine);
+        if looped.is_err() {
+            // The screen is gone: stop the walk rather than leave it waiting for an answer.
+            interrupt
+                .terminate_flag()
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            interrupt.raise();
+        }
+        let result = engine
+            .join()
+            .map_err(|_| std::io::Error::other("the engine's thread panicked"))?;
+        looped.map(|()| result)
+    });
+    drop(guard);
+    result
+}
+
+fn ui_loop(
+    app: &mut App<'_>,
+    interrupt: &Interrupt,
+    guard: &TerminalGuard,
+    mut from_engine: mpsc::Receiver<ToUi>,
+) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    terminal.clear()?;
+    runtime.block_on(async {
+        let mut keys = EventStream::new();
+        let mut clock = tokio::time::interval(TICK);
+        clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut engine_done = false;
+        let mut dirty = true;
+        let mut last_frame = Instant::now() - FRAME;
+        loop {
+            if dirty && last_frame.elapsed() >= FRAME {
+                app.now_ms = now_ms();
+                terminal.draw(|frame| screen::draw(frame, app))?;
+                last_frame = Instant::now();
+                dirty = false;
+            }
+            if interrupt.terminating() && !app.quitting {
+                // SIGTERM or SIGHUP: the engine ends the running command; stop the walk.
+                app.stop_now();
+                dirty = true;
+            }
+            let wait = if dirty {
+                FRAME.saturating_sub(last_frame.elapsed())
+            } else {
+                TICK
+            };
+            tokio::select! {
+                biased;
+                event = keys.next() => match event {
+                    Some(Ok(TermEvent::Key(key))) => {
+                        match app.on_key(&key) {
+                            Effect::None => {}
+                            Effect::Quit => return Ok(()),
+                            Effect::Copy(text) => copy(&text),
+                            Effect::Edit(text) => {
+                                // The editor needs the terminal to itself: stop reading keys.
+                                drop(keys);
+                                let edited = edit(guard, &text);
+                                keys = EventStream::new();
+                                terminal.clear()?;
+                                app.edited(&text, edited);
+                            }
+                        }
+                        dirty = true;
+                    }
+                    Some(Ok(TermEvent::Paste(text))) => {
+                        app.paste(&text);
+                        dirty = true;
+                    }
+                    Some(Ok(_)) => dirty = true,
+                    Some(Err(error)) => return Err(error),
+                    None => return Ok(()),
+                },
+                message = from_engine.recv(), if !engine_done => {
+                    match message {
+                        Some(message) => {
+                            app.on_message(message);
+                            let slice = Instant::now();
+                            while slice.elapsed() < SLICE {
+                                match from_engine.try_recv() {
+                                    Ok(message) => app.on_message(message),
+                                    Err(_) => break,
+                                }
+                            }
+                        }
+                        None => {
+                            engine_done = true;
+                            app.on_engine_done();
+                            if app.quitting {
+                                return Ok(());
+                            }
+                        }
+                    }
+                    dirty = true;
+                },
+                _ = clock.tick() => dirty = true,
+                _ = tokio::time::sleep(wait), if dirty => {},
+            }
+        }
+    })
+}
+
+/// Puts `text` on the clipboard of the operator's terminal (OSC 52): it works over ssh and
+/// inside tmux, with no clipboard program on the machine.
+fn copy(text: &str) {
+    let mut stdout = std::io::stdout();
+    let _ = write!(
+        stdout,
+        "\x1b]52;c;{}\x07",
+        super::base64::encode(text.as_bytes())
+    );
+    let _ = stdout.flush();
+}
+
+/// Opens `text` in `$VISUAL` / `$EDITOR` (else `vi`) on the operator's terminal; what the
+/// file holds when the editor exits with 0, or `None`.
+fn edit(guard: &TerminalGuard, text: &str) -> Option<String> {
+    let editor = ["VISUAL", "EDITOR"]
+        .iter()
+        .find_map(|name| {
+            std::env::var(name)
+                .ok()
+                .filter(|value| !value.trim().is_empty())
+        })
+        .unwrap_or_else(|| "vi".into());
+    let mut file = tempfile::Builder::new()
+        .prefix("cairn-edit-")
+        .suffix(".sh")
+        .tempfile()
+        .ok()?;
+    file.write_all(text.as_bytes()).ok()?;
+    file.flush().ok()?;
+    guard.suspend();
+    // Through the shell, as git does, so that `EDITOR="code --wait"` works.
+    let status = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("cairn-edit")
+        .arg(file.path())
+        .status();
+    let resumed = guard.resume();
+    match (status, resumed) {
+        (Ok(status), Ok(())) if status.success() => std::fs::read_to_string(file.path()).ok(),
+        _ => None,
+    }
+}
