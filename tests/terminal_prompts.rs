@@ -2,74 +2,8 @@
 //! typing, a secret is typed without echo, a destructive step needs its id typed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
-
-/// A tmux server of our own (its own socket), killed when dropped.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(dir: &Path, command: &str) -> Tmux {
-        let tmux = Tmux {
-            socket: format!("cairn-test-{}", std::process::id()),
-        };
-        let status = tmux
-            .cmd()
-            .args(["new-session", "-d", "-x", "100", "-y", "40", "-c"])
-            .arg(dir)
-            .arg(command)
-            .status()
-            .expect("tmux is needed (.ci/run installs it)");
-        assert!(status.success());
-        tmux
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::new("tmux");
-        cmd.args(["-L", &self.socket]).env_remove("TMUX");
-        cmd
-    }
-
-    fn screen(&self) -> String {
-        let output = self
-            .cmd()
-            .args(["capture-pane", "-p", "-S", "-200"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn wait_for(&self, needle: &str) -> String {
-        let started = Instant::now();
-        loop {
-            let screen = self.screen();
-            if screen.contains(needle) {
-                return screen;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "{needle:?} never appeared:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn type_line(&self, text: &str) {
-        let status = self.cmd().args(["send-keys", "-l", text]).status().unwrap();
-        assert!(status.success());
-        let status = self.cmd().args(["send-keys", "Enter"]).status().unwrap();
-        assert!(status.success());
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd().arg("kill-server").status();
-    }
-}
+mod common;
+use common::tmux::Tmux;
 
 #[test]
 fn questions_are_asked_and_answered_on_the_terminal() {
@@ -84,7 +18,9 @@ fn questions_are_asked_and_answered_on_the_terminal() {
     let cairn = env!("CARGO_BIN_EXE_cairn");
     let tmux = Tmux::start(
         dir.path(),
-        &format!("NO_COLOR=1 CAIRN_JOURNAL=journal {cairn} run --auto book.md; echo EXIT=$?; sleep 60"),
+        &format!(
+            "NO_COLOR=1 CAIRN_JOURNAL=journal {cairn} run --auto book.md; echo EXIT=$?; sleep 60"
+        ),
     );
     tmux.wait_for("Type `clean` or `yes`");
     tmux.type_line("nope");

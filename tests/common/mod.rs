@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod sshd;
+pub mod tmux;
 
 use std::path::Path;
 use std::process::Command;

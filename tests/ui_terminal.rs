@@ -1,0 +1,268 @@
+//! The UI on a real terminal (tmux): keys sent, the screen read back. One walk answers a
+//! value, runs commands, types into a program's prompt, takes a branch, confirms a
+//! destructive step and adds a note; the journal must then hold exactly that walk. And
+//! cairn ended by a signal mid-command leaves the terminal sane.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use git2::Repository;
+use serde_json::Value;
+
+mod common;
+use common::tmux::Tmux;
+
+const RUNBOOK: &str = r#"# Drill
+
+## Ask for the host
+
+```bash
+echo "host is $TARGET_HOST"
+```
+
+## Answer a prompt
+
+```bash
+read -r -p "Proceed? [y/N] " answer
+echo "answered $answer"
+```
+
+## Decide
+
+<!-- cairn: choose -->
+- Clean up: [clean](#clean)
+- Leave it: [finish](#finish)
+
+## Clean
+
+```bash
+rm -rf victim
+```
+
+## Finish
+
+```bash
+echo all-done
+```
+"#;
+
+/// The events of the only session in `journal`, oldest first.
+fn events(journal: &Path) -> Vec<Value> {
+    let repo = Repository::open_bare(journal).unwrap();
+    let branch = repo
+        .references_glob("refs/heads/sessions/*")
+        .unwrap()
+        .next()
+        .expect("a session branch")
+        .unwrap();
+    let tree = branch.peel_to_tree().unwrap();
+    let mut found = Vec::new();
+    tree.walk(git2::TreeWalkMode::PreOrder, |folder, entry| {
+        let name = entry.name().unwrap_or_default();
+        if folder.starts_with("events/") && name.ends_with(".json") {
+            let blob = repo.find_blob(entry.id()).unwrap();
+            found.push((
+                format!("{folder}{name}"),
+                serde_json::from_slice::<Value>(blob.content()).unwrap(),
+            ));
+        }
+        git2::TreeWalkResult::Ok
+    })
+    .unwrap();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found.into_iter().map(|(_, event)| event).collect()
+}
+
+fn cairn_command(dir: &Path, runbook: &str) -> String {
+    format!(
+        "cd {} && NO_COLOR=1 XDG_DATA_HOME=.data XDG_CONFIG_HOME=.config CAIRN_JOURNAL=journal {} run {runbook}; echo EXIT=$?; stty -a; sleep 60",
+        dir.display(),
+        env!("CARGO_BIN_EXE_cairn")
+    )
+}
+
+#[test]
+fn a_whole_walk_by_keys_is_recorded_as_walked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("victim")).unwrap();
+    std::fs::write(dir.path().join("drill.md"), RUNBOOK).unwrap();
+    let tmux = Tmux::start_sized(dir.path(), &cairn_command(dir.path(), "drill.md"), 100, 32);
+
+    tmux.wait_visible("Enter run");
+    tmux.keys(&["Enter"]);
+    tmux.wait_visible("Enter gives it"); // the value's form
+    tmux.type_text("db-7");
+    tmux.keys(&["Enter"]);
+    tmux.wait_visible("host is db-7");
+    tmux.wait_visible("the step is done");
+    tmux.keys(&["Enter"]);
+
+    // A program's own prompt: focus the pane, type into it, come back.
+    tmux.wait_visible("┌ Answer a prompt ");
+    tmux.wait_visible("Enter run");
+    tmux.keys(&["Enter"]);
+    tmux.wait_visible("│Proceed? [y/N]"); // in the pane, not the block
+    tmux.keys(&["i"]);
+    tmux.wait_visible("typing into the program");
+    tmux.type_text("y");
+    tmux.keys(&["Enter"]);
+    tmux.wait_visible("answered y");
+    tmux.wait_visible("the step is done");
+    tmux.keys(&["Enter"]);
+
+    // The decision: take the branch that cleans up.
+    tmux.wait_visible("┌ Decide ");
+    tmux.wait_visible("the step is done");
+    tmux.keys(&["Enter"]);
+    tmux.wait_visible("↑↓ or a number");
+    tmux.keys(&["1"]);
+
+    // The destructive block asks for its step's id.
+    tmux.wait_visible("┌ Clean ");
+    tmux.wait_visible("Enter run");
+    tmux.keys(&["Enter"]);
+    tmux.wait_visible("Type the step's id (clean)");
+    assert!(
+        dir.path().join("victim").exists(),
+        "nothing runs before the confirmation"
+    );
+    tmux.type_text("clean");
+    tmux.keys(&["Enter"]);
+    tmux.wait_visible("the step is done");
+    assert!(!dir.path().join("victim").exists());
+
+    tmux.keys(&["n"]);
+    tmux.wait_visible("A note for the journal");
+    tmux.type_text("victim removed by hand");
+    tmux.keys(&["Enter"]);
+    tmux.wait_visible("note saved in the journal");
+    tmux.keys(&["Enter"]);
+
+    tmux.wait_visible("┌ Finish ");
+    tmux.wait_visible("Enter run");
+    tmux.keys(&["Enter"]);
+    tmux.wait_visible("│all-done");
+    tmux.wait_visible("the step is done");
+    tmux.keys(&["Enter"]);
+    tmux.wait_visible("The walk is over (completed)");
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_visible("EXIT=0");
+    assert!(screen.contains("recorded in"), "{screen}");
+
+    let events = events(&dir.path().join("journal"));
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|event| event["type"].as_str().unwrap())
+        .filter(|kind| *kind != "variables_changed")
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "session_started",
+            "step_entered",
+            "command_started",
+            "command_finished",
+            "block_finished",
+            "step_finished",
+            "step_entered",
+            "command_started",
+            "command_finished",
+            "block_finished",
+            "step_finished",
+            "step_entered",
+            "step_finished",
+            "decision_taken",
+            "step_entered",
+            "confirmed",
+            "command_started",
+            "command_finished",
+            "block_finished",
+            "note_added",
+            "step_finished",
+            "step_entered",
+            "command_started",
+            "command_finished",
+            "block_finished",
+            "step_finished",
+            "session_ended",
+        ],
+        "{events:#?}"
+    );
+    let find = |kind: &str| events.iter().find(|event| event["type"] == kind).unwrap();
+    assert_eq!(find("decision_taken")["to"], "clean");
+    assert_eq!(find("confirmed")["answer"], "clean");
+    assert_eq!(find("note_added")["text"], "victim removed by hand");
+    assert_eq!(find("session_ended")["outcome"], "completed");
+    let host = events
+        .iter()
+        .find(|event| {
+            event["type"] == "variables_changed" && event["set"].to_string().contains("TARGET_HOST")
+        })
+        .expect("the value given is recorded");
+    assert!(host["set"].to_string().contains("db-7"), "{host}");
+}
+
+#[test]
+fn a_signal_mid_command_leaves_the_terminal_sane() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("slow.md"),
+        "# Slow\n\n## Wait\n\n```bash\necho started-waiting\nsleep 30\n```\n",
+    )
+    .unwrap();
+    let tmux = Tmux::start_sized(dir.path(), &cairn_command(dir.path(), "slow.md"), 100, 32);
+    tmux.wait_visible("Enter run");
+    tmux.keys(&["Enter"]);
+    tmux.wait_visible("started-waiting");
+    let pid = cairn_pid(dir.path());
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let screen = tmux.wait_for("EXIT=");
+    // The shell's own view of its terminal after cairn: cooked and echoing again.
+    let started = Instant::now();
+    let mut screen = screen;
+    while !screen.contains("speed") && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+        screen = tmux.screen();
+    }
+    assert!(
+        screen.contains(" icanon"),
+        "canonical mode is back:\n{screen}"
+    );
+    assert!(screen.contains(" echo "), "echo is back:\n{screen}");
+    assert!(
+        !screen.contains("-icanon") && !screen.contains("-echo "),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("Enter run"),
+        "the alternate screen is gone:\n{screen}"
+    );
+    let code: i32 = screen
+        .split("EXIT=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|code| code.parse().ok())
+        .unwrap();
+    assert_ne!(code, 0, "an ended walk does not claim success");
+}
+
+/// The pid of the cairn running in `dir` (found by its working directory).
+fn cairn_pid(dir: &Path) -> i32 {
+    let dir = dir.canonicalize().unwrap();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let exe = std::fs::read_link(entry.path().join("exe")).unwrap_or_default();
+        let cwd = std::fs::read_link(entry.path().join("cwd")).unwrap_or_default();
+        if exe.file_name().is_some_and(|name| name == "cairn") && cwd == dir {
+            return pid;
+        }
+    }
+    panic!("no cairn running in {}", dir.display());
+}
