@@ -266,3 +266,65 @@ fn cairn_pid(dir: &Path) -> i32 {
     }
     panic!("no cairn running in {}", dir.display());
 }
+
+#[test]
+fn a_command_is_copied_and_edited_before_it_runs_and_the_journal_has_both() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("edit.md"),
+        "# Edit\n\n## Greet\n\n```bash\necho original-words\n```\n",
+    )
+    .unwrap();
+    let editor = dir.path().join("editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\nsed -i 's/original/edited/' \"$1\"\n").unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let command =
+        cairn_command(dir.path(), "edit.md").replace("NO_COLOR=1", "NO_COLOR=1 EDITOR=./editor.sh");
+    let tmux = Tmux::start_sized(dir.path(), &command, 100, 32);
+    let status = tmux
+        .cmd()
+        .args(["set-option", "-g", "set-clipboard", "on"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    tmux.wait_visible("Enter run");
+
+    // y: the block's command goes to the terminal's clipboard (OSC 52, which tmux keeps).
+    tmux.keys(&["y"]);
+    tmux.wait_visible("command copied");
+    let started = Instant::now();
+    let copied = loop {
+        let output = tmux.cmd().arg("show-buffer").output().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        if !text.is_empty() || started.elapsed() > Duration::from_secs(10) {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(copied.trim_end(), "echo original-words");
+
+    // e: the editor changes the command, which then runs as edited.
+    tmux.keys(&["e"]);
+    tmux.wait_visible("│edited-words");
+    tmux.wait_visible("(edited before it ran");
+    tmux.wait_visible("the step is done");
+    tmux.keys(&["Enter"]);
+    tmux.wait_visible("The walk is over (completed)");
+    tmux.keys(&["q"]);
+    tmux.wait_visible("EXIT=0");
+
+    let events = events(&dir.path().join("journal"));
+    let edited = events
+        .iter()
+        .find(|event| event["type"] == "block_edited")
+        .expect("the edit is recorded");
+    assert_eq!(edited["text"].as_str().unwrap().trim(), "echo edited-words");
+    let started = events
+        .iter()
+        .find(|event| event["type"] == "command_started")
+        .unwrap();
+    assert_eq!(
+        started["text"].as_str().unwrap().trim(),
+        "echo edited-words"
+    );
+}

@@ -141,7 +141,8 @@ impl Walk<'_> {
         if ui.is_some() {
             // Commands start at the size of the pane they are shown in.
             let area = ratatui::layout::Rect::new(0, 0, cols, rows);
-            let pane = crate::ui::screen::areas(area, crate::ui::app::Focus::Steps, true).pane;
+            let pane =
+                crate::ui::screen::areas(area, crate::ui::app::Focus::Steps, true, false).pane;
             (rows, cols) = crate::ui::screen::pane_inner(pane);
         }
         let settings = Settings {

@@ -82,6 +82,8 @@ pub struct App<'r> {
     pub interrupt: Interrupt,
     /// Something has run (or a dry run said what would): the pane gets more room.
     pub has_output: bool,
+    /// The pane has the whole screen under the status bar (an `interactive` block runs).
+    pub fullscreen: bool,
 }
 
 impl<'r> App<'r> {
@@ -118,6 +120,7 @@ impl<'r> App<'r> {
             ended: false,
             interrupt: Interrupt::new(),
             has_output: false,
+            fullscreen: false,
         }
     }
 
@@ -262,13 +265,25 @@ impl<'r> App<'r> {
             Event::StepEntered { step } => {
                 self.show_step(step);
             }
-            Event::CommandStarted { text, cwd, .. } => {
+            Event::CommandStarted { at, text, cwd, .. } => {
                 self.has_output = true;
+                // An `interactive` block (a shell, `top`, a REPL) gets the whole screen
+                // and the keys until it exits.
+                let interactive = self
+                    .runbook
+                    .step(&at.step)
+                    .and_then(|step| step.blocks.get(at.block))
+                    .is_some_and(|block| block.options.interactive);
+                if interactive {
+                    self.focus = Focus::Program;
+                    self.fullscreen = true;
+                }
                 let text = text.trim_end().replace('\n', " ⏎ ");
                 self.pane.start_command(&format!("{cwd} $ {text}"));
             }
             Event::CommandFinished { .. } => {
                 self.terminal = None;
+                self.fullscreen = false;
                 if self.focus == Focus::Program {
                     self.focus = Focus::Steps;
                 }

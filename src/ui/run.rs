@@ -159,7 +159,7 @@ pub fn walk<R: Send>(
 ) -> std::io::Result<R> {
     let guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-    terminal.clear()?;
+    redraw_all(&mut terminal)?;
     let result = walk_with(
         app,
         interrupt,
@@ -270,7 +270,7 @@ async fn drive<B: Backend, K: Keys, O: Outside>(
                         Effect::Edit(text) => {
                             keys.pause();
                             let edited = outside.edit(&text);
-                            terminal.clear().map_err(draw_error)?;
+                            redraw_all(terminal).map_err(draw_error)?;
                             app.edited(&text, edited);
                         }
                     }
@@ -310,4 +310,14 @@ async fn drive<B: Backend, K: Keys, O: Outside>(
             _ = tokio::time::sleep(wait), if dirty => {},
         }
     }
+}
+
+/// Blanks the screen and forgets what was drawn, so the next frame draws every cell (after
+/// another program had the terminal). Unlike `Terminal::clear` it does not ask the terminal
+/// where its cursor is: that answer would have to come through the key reader.
+fn redraw_all<B: Backend>(terminal: &mut Terminal<B>) -> Result<(), B::Error> {
+    terminal.backend_mut().clear()?;
+    terminal.swap_buffers();
+    terminal.swap_buffers();
+    Ok(())
 }

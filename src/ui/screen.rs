@@ -27,7 +27,7 @@ pub struct Areas {
 
 /// Lays out a screen of `area`. The pane gets a third of the right side while nothing has
 /// run, and half once output has come (all but a few rows while typing into it).
-pub fn areas(area: Rect, focus: Focus, has_output: bool) -> Areas {
+pub fn areas(area: Rect, focus: Focus, has_output: bool, fullscreen: bool) -> Areas {
     let rows = Layout::default()
         .direction(Direction::Vertical)
         .constraints([
@@ -41,6 +41,19 @@ pub fn areas(area: Rect, focus: Focus, has_output: bool) -> Areas {
         .direction(Direction::Horizontal)
         .constraints([Constraint::Length(tree_width), Constraint::Min(10)])
         .split(rows[1]);
+    if fullscreen {
+        let none = Rect::new(area.x, area.y, 0, 0);
+        return Areas {
+            status: rows[0],
+            tree: none,
+            step: none,
+            pane: Rect {
+                height: rows[1].height + rows[2].height,
+                ..rows[1]
+            },
+            hints: none,
+        };
+    }
     let right = columns[1];
     let pane_height = match (focus, has_output) {
         (Focus::Program, _) => right.height.saturating_sub(6),
@@ -71,7 +84,7 @@ pub fn pane_inner(pane: Rect) -> (u16, u16) {
 }
 
 pub fn draw(frame: &mut Frame<'_>, app: &mut App<'_>) {
-    let areas = areas(frame.area(), app.focus, app.has_output);
+    let areas = areas(frame.area(), app.focus, app.has_output, app.fullscreen);
     app.fit_pane(pane_inner(areas.pane));
     let buffer = frame.buffer_mut();
     let elapsed = app

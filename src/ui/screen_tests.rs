@@ -47,6 +47,12 @@ rm -rf /var/run/orders/primary.lock
 ## Wait for the standby
 
 Give it a minute, then check again.
+
+## Look around
+
+```bash { interactive }
+psql -h "$DB_HOST"
+```
 "#;
 
 const START_MS: u64 = 1_790_000_000_000;
@@ -426,4 +432,46 @@ fn enter_answers_the_walk_and_the_view_follows_it() {
         screen.app.selected, 0,
         "running brings the view back to the walk"
     );
+}
+
+#[test]
+fn an_interactive_block_gets_the_whole_screen_and_the_keys() {
+    let runbook = runbook();
+    let mut screen = Screen::new(&runbook);
+    screen.event(Event::StepEntered {
+        step: "look-around".into(),
+    });
+    screen.event(Event::CommandStarted {
+        at: CommandRef {
+            step: "look-around".into(),
+            block: 0,
+            command: 0,
+            attempt: 1,
+        },
+        text: "psql -h \"$DB_HOST\"".into(),
+        cwd: "/srv/ops".into(),
+        host: None,
+    });
+    screen.app.on_message(ToUi::Output(
+        b"psql (16.2)\r\nType \"help\" for help.\r\n\r\norders=> ".to_vec(),
+    ));
+    assert_eq!(screen.app.focus, crate::ui::app::Focus::Program);
+    snapshots!("interactive", screen);
+    screen.event(Event::CommandFinished {
+        at: CommandRef {
+            step: "look-around".into(),
+            block: 0,
+            command: 0,
+            attempt: 1,
+        },
+        outcome: Outcome::Ok,
+        exit: Some(0),
+        signal: None,
+        duration_ms: 5_000,
+        output_bytes: 40,
+        reason: None,
+        output: None,
+    });
+    assert_eq!(screen.app.focus, crate::ui::app::Focus::Steps);
+    assert!(!screen.app.fullscreen);
 }
