@@ -328,3 +328,60 @@ fn a_command_is_copied_and_edited_before_it_runs_and_the_journal_has_both() {
         "echo edited-words"
     );
 }
+
+#[test]
+fn review_follow_shows_a_live_session_as_it_happens() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("slow.md"),
+        "# Slow\n\n## First\n\n```bash\necho first-step\n```\n\n## Pause\n\n```bash\nsleep 3\n```\n\n## Second\n\n```bash\necho second-step\n```\n",
+    )
+    .unwrap();
+    let cairn = env!("CARGO_BIN_EXE_cairn");
+    let mut live = std::process::Command::new(cairn)
+        .current_dir(dir.path())
+        .args(["run", "--auto", "slow.md", "--journal", "journal"])
+        .env("XDG_CONFIG_HOME", dir.path().join(".config"))
+        .stdout(std::process::Stdio::null())
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The session's id, as soon as the journal lists it.
+    let started = Instant::now();
+    let id = loop {
+        let output = std::process::Command::new(cairn)
+            .current_dir(dir.path())
+            .args(["log", "--format", "json", "--journal", "journal"])
+            .env("XDG_CONFIG_HOME", dir.path().join(".config"))
+            .output()
+            .unwrap();
+        let listed: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+        if let Some(id) = listed[0]["id"].as_str() {
+            break id.to_string();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no session listed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let command = format!(
+        "cd {} && NO_COLOR=1 XDG_CONFIG_HOME=.config {cairn} review {id} --follow --journal journal; echo EXIT=$?; sleep 60",
+        dir.path().display()
+    );
+    let tmux = Tmux::start_sized(dir.path(), &command, 100, 32);
+    tmux.wait_visible("REVIEW");
+    tmux.wait_visible("│first-step");
+    assert!(
+        live.try_wait().unwrap().is_none(),
+        "the first step is shown while the live walk still runs"
+    );
+    tmux.wait_visible("│second-step");
+    tmux.wait_visible("The walk is over (completed)");
+    assert!(live.wait().unwrap().success());
+    // Read-only: Enter runs nothing.
+    tmux.keys(&["Enter"]);
+    tmux.wait_visible("read-only");
+    tmux.keys(&["q"]);
+    tmux.wait_visible("EXIT=0");
+}

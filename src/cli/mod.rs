@@ -8,6 +8,7 @@ mod files;
 mod log;
 mod outline;
 mod resume;
+mod review;
 mod run;
 mod show;
 mod verify;
@@ -50,6 +51,8 @@ enum Command {
     Log(log::LogArgs),
     /// Check that a session's record in the journal is whole (exit 1 names the first bad commit).
     Verify(verify::VerifyArgs),
+    /// Replay a recorded session, read-only; --follow watches one as it happens.
+    Review(review::ReviewArgs),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -89,6 +92,7 @@ where
         Command::Log(args) => log::run(&args),
         Command::Resume(args) => resume::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Review(args) => review::run(&args),
     }
 }
 

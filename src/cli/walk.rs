@@ -17,9 +17,7 @@ use crate::runbook::Runbook;
 use crate::session::{Mode, Stamped};
 use crate::ui::app::App;
 use crate::ui::bridge::NoteQueue;
-use crate::ui::keymap::Keymap;
 use crate::ui::status_bar::JournalState;
-use crate::ui::theme::Theme;
 
 /// Flags that answer what a walk would otherwise ask.
 #[derive(Args, Debug)]
@@ -84,20 +82,6 @@ pub struct Walk<'a> {
     pub config: &'a crate::config::Config,
 }
 
-/// The UI's theme and keys from the settings file (and `NO_COLOR`).
-fn ui_setup(config: &crate::config::Config) -> Result<(Theme, Keymap), String> {
-    let theme = match &config.theme {
-        Some(name) => Theme::load(name)?,
-        None => Theme::default_theme(),
-    };
-    let theme = if std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty()) {
-        theme.without_color()
-    } else {
-        theme
-    };
-    Ok((theme, Keymap::with_overrides(&config.keys)?))
-}
-
 impl Walk<'_> {
     pub fn go(self, start: Start) -> i32 {
         let dirs = tempfile::Builder::new()
@@ -127,7 +111,7 @@ impl Walk<'_> {
         let use_ui =
             !self.flags.auto && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
         let ui = if use_ui {
-            match ui_setup(self.config) {
+            match crate::ui::setup(self.config) {
                 Ok(setup) => Some(setup),
                 Err(error) => {
                     print_error(&error);

@@ -6,6 +6,7 @@
 
 pub mod clock;
 mod durable;
+pub mod follow;
 pub mod layout;
 pub mod message;
 pub mod push;

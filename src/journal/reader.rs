@@ -191,6 +191,13 @@ pub fn events(repo: &Repository, tip: Oid) -> Result<Vec<Stamped>, JournalError>
     Ok(events)
 }
 
+/// A command's stored output, by the blob id its event records.
+pub fn output(repo: &Repository, blob: &str) -> Result<Vec<u8>, JournalError> {
+    let id =
+        Oid::from_str(blob).map_err(|_| JournalError::Git(format!("`{blob}` is not a blob id")))?;
+    Ok(repo.find_blob(id)?.content().to_vec())
+}
+
 /// The runbook's text as the session ran it.
 pub fn runbook_text(repo: &Repository, tip: Oid) -> Result<String, JournalError> {
     let tree = repo.find_commit(tip)?.tree()?;

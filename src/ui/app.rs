@@ -84,6 +84,8 @@ pub struct App<'r> {
     pub has_output: bool,
     /// The pane has the whole screen under the status bar (an `interactive` block runs).
     pub fullscreen: bool,
+    /// A review of a recorded session: nothing can be run, answered or added.
+    pub review: bool,
 }
 
 impl<'r> App<'r> {
@@ -121,6 +123,7 @@ impl<'r> App<'r> {
             interrupt: Interrupt::new(),
             has_output: false,
             fullscreen: false,
+            review: false,
         }
     }
 
@@ -312,8 +315,13 @@ impl<'r> App<'r> {
         self.waiting = None;
         self.terminal = None;
         self.focus = Focus::Steps;
-        let outcome = self.state.ended.map_or("stopped", |outcome| outcome.word());
-        self.message = Some(format!("The walk is over ({outcome}). q leaves."));
+        self.message = Some(match self.state.ended {
+            Some(outcome) => format!("The walk is over ({}). q leaves.", outcome.word()),
+            None if self.review => {
+                "The record goes no further (the session has not ended). q leaves.".into()
+            }
+            None => "The walk stopped. q leaves.".into(),
+        });
     }
 
     /// Answers the walk's `Next` question, if it is asking.
@@ -366,6 +374,22 @@ impl<'r> App<'r> {
     }
 
     fn command(&mut self, command: Command) -> Effect {
+        if self.review {
+            match command {
+                Command::Run
+                | Command::Skip
+                | Command::SkipStep
+                | Command::Edit
+                | Command::Note
+                | Command::Tick
+                | Command::Focus => {
+                    self.message = Some("a review is read-only: nothing runs from here".into());
+                    return Effect::None;
+                }
+                Command::Quit => return Effect::Quit,
+                _ => {}
+            }
+        }
         match command {
             Command::Up => {
                 self.follow = false;

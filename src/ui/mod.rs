@@ -17,3 +17,17 @@ pub mod terminal_guard;
 pub mod terminal_pane;
 pub mod theme;
 pub mod wrap;
+
+/// The UI's theme and keys from the settings file (and `NO_COLOR`).
+pub fn setup(config: &crate::config::Config) -> Result<(theme::Theme, keymap::Keymap), String> {
+    let theme = match &config.theme {
+        Some(name) => theme::Theme::load(name)?,
+        None => theme::Theme::default_theme(),
+    };
+    let theme = if std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty()) {
+        theme.without_color()
+    } else {
+        theme
+    };
+    Ok((theme, keymap::Keymap::with_overrides(&config.keys)?))
+}

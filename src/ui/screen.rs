@@ -87,10 +87,16 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App<'_>) {
     let areas = areas(frame.area(), app.focus, app.has_output, app.fullscreen);
     app.fit_pane(pane_inner(areas.pane));
     let buffer = frame.buffer_mut();
+    // A review's clock is the session's own: up to its last event.
+    let now = if app.review {
+        app.state.last_ms
+    } else {
+        app.now_ms
+    };
     let elapsed = app
         .state
         .started_ms
-        .map_or(0, |started| app.now_ms.saturating_sub(started));
+        .map_or(0, |started| now.saturating_sub(started));
     StatusBar {
         title: &app.runbook.title,
         session: &app.session_id,

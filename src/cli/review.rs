@@ -1,0 +1,106 @@
+//! `cairn review SESSION [--follow]`: a recorded session, read-only, on the same screen as
+//! a live walk (the step tree with the path taken, each command's output in the pane). With
+//! `--follow` it goes on as the session grows: a teammate joining the incident watches the
+//! walk from the journal. Without a terminal it prints the replay as `--auto` prints a walk.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::ask::Asker;
+use super::auto::AutoOperator;
+use super::{print_error, stdout_color, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::exec::Interrupt;
+use crate::journal::{self, follow, Journal};
+use crate::runbook::parse;
+use crate::ui::app::App;
+use crate::ui::bridge::NoteQueue;
+use crate::ui::status_bar::JournalState;
+
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    /// The session: its id as `cairn log` prints it (a unique prefix is enough).
+    #[arg(value_name = "SESSION")]
+    pub session: String,
+    /// Keep showing the session as it grows, until it ends.
+    #[arg(long)]
+    pub follow: bool,
+    /// The journal to read [default: $CAIRN_JOURNAL, else $XDG_DATA_HOME/cairn/journal].
+    #[arg(long, value_name = "DIR")]
+    pub journal: Option<PathBuf>,
+}
+
+pub fn run(args: &ReviewArgs) -> i32 {
+    let settings = match super::settings() {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    let dir = journal::default_dir(args.journal.as_deref(), &settings);
+    let found = Journal::existing(&dir).and_then(|journal| {
+        let record = journal::reader::find(&journal, &args.session)?;
+        let repo = journal.repository()?;
+        let text = journal::reader::runbook_text(&repo, record.tip)?;
+        Ok((journal, record, text))
+    });
+    let (journal, record, text) = match found {
+        Ok(found) => found,
+        Err(error) => {
+            print_error(&error.to_string());
+            return EXIT_FAILED;
+        }
+    };
+    // The runbook as the session ran it, whatever the file says now.
+    let runbook = parse(&record.file.runbook, &text);
+    let interrupt = Interrupt::new();
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        let _ = signal_hook::flag::register(signal, interrupt.terminate_flag());
+    }
+    let branch = record.branch.clone();
+    let replay = |operator: &mut dyn crate::engine::Operator| {
+        journal
+            .repository()
+            .and_then(|repo| follow::replay(&repo, &branch, args.follow, &interrupt, operator))
+    };
+    let on_terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let replayed = if on_terminal {
+        let (theme, keymap) = match crate::ui::setup(&settings) {
+            Ok(setup) => setup,
+            Err(error) => {
+                print_error(&error);
+                return EXIT_USAGE;
+            }
+        };
+        let mut app = App::new(
+            &runbook,
+            theme,
+            keymap,
+            "REVIEW",
+            record.file.id.clone(),
+            JournalState::Saved,
+            NoteQueue::default(),
+        );
+        app.review = true;
+        app.interrupt = interrupt.clone();
+        match crate::ui::run::walk(&mut app, &interrupt, replay) {
+            Ok(replayed) => replayed,
+            Err(error) => {
+                print_error(&format!("the terminal UI failed: {error}"));
+                return EXIT_FAILED;
+            }
+        }
+    } else {
+        replay(&mut AutoOperator::new(
+            &runbook,
+            stdout_color(),
+            None::<Asker>,
+        ))
+    };
+    match replayed {
+        Ok(()) => EXIT_OK,
+        Err(error) => {
+            print_error(&error.to_string());
+            EXIT_FAILED
+        }
+    }
+}
