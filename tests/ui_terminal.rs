@@ -385,3 +385,46 @@ fn review_follow_shows_a_live_session_as_it_happens() {
     tmux.keys(&["q"]);
     tmux.wait_visible("EXIT=0");
 }
+
+#[test]
+fn a_resized_terminal_resizes_the_program_in_the_pane() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("size.md"),
+        "# Size\n\n## Before\n\n```bash\necho \"size-before $(stty size)\"\n```\n\n## After\n\n```bash\necho \"size-after $(stty size)\"\n```\n",
+    )
+    .unwrap();
+    let tmux = Tmux::start_sized(dir.path(), &cairn_command(dir.path(), "size.md"), 120, 40);
+    let size = |screen: &str, label: &str| -> (u32, u32) {
+        let rest = screen.split(label).nth(1).unwrap();
+        let mut numbers = rest
+            .split_whitespace()
+            .map(|word| word.trim_end_matches('│').parse::<u32>().unwrap());
+        (numbers.next().unwrap(), numbers.next().unwrap())
+    };
+    tmux.wait_visible("Enter run");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_visible("│size-before ");
+    let before = size(&screen, "│size-before ");
+    tmux.wait_visible("the step is done");
+    let status = tmux
+        .cmd()
+        .args(["resize-window", "-x", "80", "-y", "24"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    tmux.keys(&["Enter"]);
+    tmux.wait_visible("┌ After ");
+    tmux.wait_visible("Enter run");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_visible("│size-after ");
+    let after = size(&screen, "│size-after ");
+    assert!(
+        after.0 < before.0 && after.1 < before.1,
+        "{before:?} then {after:?}\n{screen}"
+    );
+    assert!(
+        screen.lines().all(|line| line.chars().count() <= 80),
+        "{screen}"
+    );
+}

@@ -2,6 +2,8 @@
 //! runbook is read again from where the session found it; if it changed since, the
 //! difference is shown before the walk goes on (and the journal keeps both texts).
 
+use std::io::IsTerminal;
+
 use clap::Args;
 
 use super::walk::{Start, Walk, WalkFlags};
@@ -55,6 +57,17 @@ fn resume(args: &ResumeArgs) -> Result<i32, JournalError> {
                     .header("as the session ran it", "as it is now")
             );
             println!("the walk goes on with the runbook as it is now");
+            let ui_next = !args.flags.auto
+                && std::io::stdin().is_terminal()
+                && std::io::stdout().is_terminal();
+            if ui_next {
+                // The UI's screen would hide the diff at once: read it first.
+                println!("press Enter to carry on (Ctrl-C stops here)");
+                let mut line = String::new();
+                if std::io::stdin().read_line(&mut line).is_err() {
+                    return Ok(EXIT_FAILED);
+                }
+            }
             (now, true)
         }
         Err(error) => {
