@@ -1,5 +1,5 @@
-//! `cairn run RUNBOOK`: walks a runbook. Until the terminal UI exists, and always with
-//! `--auto` or when stdout is not a terminal, it runs headless: the `--auto` operator prints
+//! `cairn run RUNBOOK`: walks a runbook. On a terminal it opens the UI; with `--auto`, or
+//! when stdin or stdout is not a terminal, it runs headless: the `--auto` operator prints
 //! the walk, and asks on the terminal (if there is one) what the flags did not answer.
 
 use std::path::PathBuf;
