@@ -187,7 +187,7 @@ impl<'r> App<'r> {
     pub fn on_message(&mut self, message: ToUi) {
         match message {
             ToUi::Event(stamped) => self.on_event(&stamped),
-            ToUi::Output(bytes) => self.pane.feed(&bytes),
+            ToUi::Output(bytes) => self.pane.feed_later(&bytes),
             ToUi::Attach(terminal) => {
                 let (rows, cols) = self.pane.size();
                 terminal.resize(cols, rows);

@@ -238,9 +238,12 @@ async fn drive<B: Backend, K: Keys, O: Outside>(
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut engine_done = false;
     let mut dirty = true;
+    // A key's effect is drawn at once, not at the next frame's time.
+    let mut key_pressed = false;
     let mut last_frame = Instant::now() - FRAME;
     loop {
-        if dirty && last_frame.elapsed() >= FRAME {
+        if dirty && (key_pressed || last_frame.elapsed() >= FRAME) {
+            key_pressed = false;
             app.now_ms = now_ms();
             terminal
                 .draw(|frame| screen::draw(frame, app))
@@ -263,6 +266,7 @@ async fn drive<B: Backend, K: Keys, O: Outside>(
             biased;
             event = keys.next() => match event {
                 Some(Ok(TermEvent::Key(key))) => {
+                    key_pressed = true;
                     match app.on_key(&key) {
                         Effect::None => {}
                         Effect::Quit => return Ok(()),

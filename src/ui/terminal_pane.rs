@@ -80,6 +80,27 @@ pub struct TerminalPane {
     resets: usize,
     /// Output or a command header was written since the pane was made or cleared.
     has_output: bool,
+    /// Output waiting for the next frame (`feed_later`), parsed by `catch_up`.
+    backlog: Vec<u8>,
+    /// Output dropped from the backlog since the last notice, because it came faster
+    /// than a person can read it.
+    skipped: u64,
+}
+
+/// A backlog longer than this at a frame is cut to its last `BACKLOG_KEEP` bytes: a
+/// command writing faster than that per frame (about 15 MB/s) is a flood nobody reads line
+/// by line, and parsing every byte of it would cost more CPU than the command itself. All
+/// of it is in the spool and the journal; the pane says how much it left out.
+const BACKLOG_LIMIT: usize = 256 * 1024;
+const BACKLOG_KEEP: usize = 64 * 1024;
+
+/// `12.3 MB`, `640 KB`, `512 bytes`.
+fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} bytes"),
+        1_000..1_000_000 => format!("{} KB", bytes / 1_000),
+        _ => format!("{:.1} MB", bytes as f64 / 1_000_000.0),
+    }
 }
 
 fn clamp_side(side: u16) -> u16 {
@@ -95,7 +116,49 @@ impl TerminalPane {
             search: None,
             resets: 0,
             has_output: false,
+            backlog: Vec::new(),
+            skipped: 0,
         }
+    }
+
+    /// Keeps output for the next `catch_up` (the next frame) instead of parsing it now.
+    pub fn feed_later(&mut self, bytes: &[u8]) {
+        self.backlog.extend_from_slice(bytes);
+        // Bounded even if no frame comes for a while.
+        if self.backlog.len() > 4 * BACKLOG_LIMIT {
+            self.cut_backlog();
+        }
+    }
+
+    /// Drops all but the last `BACKLOG_KEEP` bytes of the backlog, from a line's start.
+    fn cut_backlog(&mut self) {
+        let cut = self.backlog.len().saturating_sub(BACKLOG_KEEP);
+        let start = memchr::memchr(b'\n', &self.backlog[cut..]).map_or(cut, |at| cut + at + 1);
+        self.skipped += start as u64;
+        self.backlog.drain(..start);
+    }
+
+    /// Parses the output kept by `feed_later`; a flood is cut to its tail (see
+    /// `BACKLOG_LIMIT`) with a line saying how much was left out.
+    pub fn catch_up(&mut self) {
+        if self.backlog.is_empty() {
+            return;
+        }
+        if self.backlog.len() > BACKLOG_LIMIT {
+            self.cut_backlog();
+        }
+        let backlog = std::mem::take(&mut self.backlog);
+        if self.skipped > 0 {
+            let notice = format!(
+                "\x1b[0m\r\n\x1b[2m[… {} of output came faster than it can be read: not shown here; all of it is in the journal]\x1b[0m\r\n",
+                human_bytes(self.skipped)
+            );
+            self.skipped = 0;
+            self.feed(notice.as_bytes());
+        }
+        self.feed(&backlog);
+        self.backlog = backlog;
+        self.backlog.clear();
     }
 
     /// The emulated screen: its contents, and the modes the program set (cursor-key mode
@@ -132,6 +195,9 @@ impl TerminalPane {
         if bytes.is_empty() {
             return;
         }
+        if !self.backlog.is_empty() {
+            self.catch_up();
+        }
         self.process(bytes);
         self.has_output = true;
         if let Some(search) = &mut self.search {
@@ -144,6 +210,7 @@ impl TerminalPane {
     /// When the screen gets shorter, the rows above the cursor go to the scrollback (as in
     /// xterm), so the cursor's line stays in view.
     pub fn resize(&mut self, rows: u16, cols: u16) {
+        self.catch_up();
         let (rows, cols) = (clamp_side(rows), clamp_side(cols));
         let (old_rows, old_cols) = self.size();
         if (rows, cols) == (old_rows, old_cols) {
@@ -196,6 +263,8 @@ impl TerminalPane {
 
     /// Drops everything: an empty screen and scrollback, no search.
     pub fn clear(&mut self) {
+        self.backlog.clear();
+        self.skipped = 0;
         let (rows, cols) = self.size();
         self.parser = vt100::Parser::new(rows, cols, SCROLLBACK);
         self.history = 0;
@@ -210,6 +279,7 @@ impl TerminalPane {
     /// above it and in the scrollback. Control characters in `header` are written as
     /// spaces, so it cannot move the cursor or change modes.
     pub fn start_command(&mut self, header: &str) {
+        self.catch_up();
         self.search = None;
         self.scroll_to_bottom();
         let mut bytes = Vec::new();
@@ -247,18 +317,21 @@ impl TerminalPane {
 
     /// Scrolls back (up) `lines` rows, as far as the scrollback goes.
     pub fn scroll_up(&mut self, lines: usize) {
+        self.catch_up();
         let offset = self.scrolled().saturating_add(lines);
         self.parser.screen_mut().set_scrollback(offset);
     }
 
     /// Scrolls forward (down) `lines` rows, as far as the live screen.
     pub fn scroll_down(&mut self, lines: usize) {
+        self.catch_up();
         let offset = self.scrolled().saturating_sub(lines);
         self.parser.screen_mut().set_scrollback(offset);
     }
 
     /// Returns to the live screen.
     pub fn scroll_to_bottom(&mut self) {
+        self.catch_up();
         self.parser.screen_mut().set_scrollback(0);
     }
 
@@ -276,6 +349,7 @@ impl TerminalPane {
     /// One pass over the scrollback, which also counts the matches. A match broken across
     /// two rows by line wrapping is not found.
     pub fn search(&mut self, query: &str) -> Option<Match> {
+        self.catch_up();
         let needle: Vec<char> = query.chars().flat_map(char::to_lowercase).collect();
         if needle.is_empty() {
             self.search = None;
@@ -314,6 +388,7 @@ impl TerminalPane {
     /// The next older match of the current search, scrolled into view and highlighted.
     /// `None` when there is no search, or no older match (the current one stays).
     pub fn search_next(&mut self) -> Option<Match> {
+        self.catch_up();
         let search = self.search.as_ref()?;
         let current = search.current?;
         let needle = search.needle.clone();
@@ -602,6 +677,41 @@ mod tests {
 
     fn visible(pane: &TerminalPane) -> String {
         pane.screen().contents()
+    }
+
+    #[test]
+    fn output_kept_for_the_next_frame_comes_in_order() {
+        let mut pane = TerminalPane::new(5, 40);
+        pane.feed_later(b"first\r\n");
+        pane.feed_later(b"second\r\n");
+        assert_eq!(visible(&pane), "", "nothing is parsed before the frame");
+        pane.start_command("next");
+        assert!(
+            visible(&pane).starts_with("first\nsecond\n"),
+            "{}",
+            visible(&pane)
+        );
+    }
+
+    #[test]
+    fn a_flood_is_cut_to_its_tail_with_a_notice() {
+        let mut pane = TerminalPane::new(5, 40);
+        let flood = numbered(200_000);
+        for chunk in flood.chunks(4096) {
+            pane.feed_later(chunk);
+        }
+        pane.catch_up();
+        assert!(
+            visible(&pane).trim_end().ends_with("line 199999"),
+            "{}",
+            visible(&pane)
+        );
+        assert!(
+            pane.search("of output came").is_some(),
+            "the pane says output was left out"
+        );
+        // Far fewer rows were parsed than were written.
+        assert!(pane.history < 20_000, "{}", pane.history);
     }
 
     #[test]
