@@ -428,3 +428,33 @@ fn a_resized_terminal_resizes_the_program_in_the_pane() {
         "{screen}"
     );
 }
+
+#[test]
+fn the_status_bar_says_when_the_journal_is_pushed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("one.md"),
+        "# One\n\n## Only\n\n```bash\necho only\n```\n",
+    )
+    .unwrap();
+    let remote = dir.path().join("remote.git");
+    let status = std::process::Command::new("git")
+        .args(["init", "--quiet", "--bare"])
+        .arg(&remote)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::create_dir_all(dir.path().join(".config/cairn")).unwrap();
+    std::fs::write(
+        dir.path().join(".config/cairn/config.toml"),
+        format!("[journal]\nremote = \"file://{}\"\n", remote.display()),
+    )
+    .unwrap();
+    let tmux = Tmux::start_sized(dir.path(), &cairn_command(dir.path(), "one.md"), 100, 32);
+    tmux.wait_visible("Enter run");
+    tmux.wait_visible("journal: saved, pushed");
+    tmux.keys(&["q"]);
+    tmux.wait_visible("EXIT=");
+    let branches = common::git(&remote, &["for-each-ref", "--format=%(refname)"]);
+    assert!(branches.contains("refs/heads/sessions/"), "{branches}");
+}

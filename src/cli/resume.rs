@@ -89,6 +89,7 @@ fn resume(args: &ResumeArgs) -> Result<i32, JournalError> {
         &record,
         settings.journal_remote.as_deref(),
     )?;
+    let sharing = writer.share_status();
     Ok(Walk {
         runbook: &runbook,
         flags: &args.flags,
@@ -96,6 +97,7 @@ fn resume(args: &ResumeArgs) -> Result<i32, JournalError> {
         session_id: record.file.id.clone(),
         recorder: Box::new(writer),
         journal_dir: Some(dir),
+        sharing,
         config: &settings,
     }
     .go(Start::Resume {

@@ -48,15 +48,18 @@ pub fn run(args: &RunArgs) -> i32 {
         Ok(settings) => settings,
         Err(code) => return code,
     };
-    let (recorder, journal_dir): (Box<dyn Recorder + Send>, _) = if args.no_journal {
-        (Box::new(NoRecord), None)
+    let (recorder, journal_dir, sharing): (Box<dyn Recorder + Send>, _, _) = if args.no_journal {
+        (Box::new(NoRecord), None, None)
     } else {
         let dir = journal::default_dir(args.flags.journal.as_deref(), &settings);
         let remote = settings.journal_remote.as_deref();
         match Journal::open(&dir)
             .and_then(|journal| SessionWriter::sharing(&journal, &runbook, remote))
         {
-            Ok(writer) => (Box::new(writer), Some(dir)),
+            Ok(writer) => {
+                let sharing = writer.share_status();
+                (Box::new(writer), Some(dir), sharing)
+            }
             Err(error) => {
                 print_error(&error);
                 return EXIT_FAILED;
@@ -74,6 +77,7 @@ pub fn run(args: &RunArgs) -> i32 {
         session_id: session_id(&runbook),
         recorder,
         journal_dir,
+        sharing,
         config: &settings,
     }
     .go(Start::New)

@@ -78,6 +78,8 @@ pub struct Walk<'a> {
     pub recorder: Box<dyn Recorder + Send + 'a>,
     /// Where the walk is recorded (none with `--no-journal`).
     pub journal_dir: Option<PathBuf>,
+    /// How sharing the journal with its remote stands (none without one), for the UI.
+    pub sharing: Option<crate::journal::push::Sharing>,
     /// The settings file: the UI's theme and keys.
     pub config: &'a crate::config::Config,
 }
@@ -182,6 +184,7 @@ impl Walk<'_> {
                     NoteQueue::default(),
                 );
                 app.interrupt = interrupt.clone();
+                app.sharing = self.sharing.clone();
                 match crate::ui::run::walk(&mut app, &interrupt, walk) {
                     Ok(walked) => walked,
                     Err(error) => {

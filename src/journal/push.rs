@@ -9,7 +9,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -106,6 +108,40 @@ pub enum PushStatus {
     Failed { remote: String, error: String },
 }
 
+/// How sharing stands right now, for the UI's status bar: read from any thread.
+#[derive(Clone, Debug, Default)]
+pub struct Sharing(Arc<AtomicU8>);
+
+/// What `Sharing` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SharingState {
+    /// Nothing pushed yet, or new events since the last push.
+    Behind,
+    /// The remote has everything recorded so far.
+    Pushed,
+    /// The last push failed; it is retried.
+    Failing,
+}
+
+impl Sharing {
+    pub fn state(&self) -> SharingState {
+        match self.0.load(Ordering::SeqCst) {
+            1 => SharingState::Pushed,
+            2 => SharingState::Failing,
+            _ => SharingState::Behind,
+        }
+    }
+
+    fn set(&self, state: SharingState) {
+        let value = match state {
+            SharingState::Behind => 0,
+            SharingState::Pushed => 1,
+            SharingState::Failing => 2,
+        };
+        self.0.store(value, Ordering::SeqCst);
+    }
+}
+
 enum Message {
     Push,
     Finish(Instant),
@@ -114,6 +150,7 @@ enum Message {
 /// The pushing thread of one session.
 pub struct Pusher {
     remote: String,
+    sharing: Sharing,
     to_thread: Sender<Message>,
     thread: Option<JoinHandle<PushStatus>>,
 }
@@ -124,12 +161,15 @@ impl Pusher {
     pub fn start(dir: PathBuf, remote: String) -> Pusher {
         let (to_thread, messages) = mpsc::channel();
         let name = remote.clone();
+        let sharing = Sharing::default();
+        let shared = sharing.clone();
         let thread = std::thread::Builder::new()
             .name("cairn-push".into())
-            .spawn(move || run(&dir, &name, &messages))
+            .spawn(move || run(&dir, &name, &messages, &shared))
             .ok();
         let pusher = Pusher {
             remote,
+            sharing,
             to_thread,
             thread,
         };
@@ -137,8 +177,18 @@ impl Pusher {
         pusher
     }
 
+    /// How sharing stands, as it goes.
+    pub fn sharing(&self) -> Sharing {
+        self.sharing.clone()
+    }
+
     /// Something new to push.
     pub fn nudge(&self) {
+        // Pushed becomes behind; failing stays failing until a push works.
+        let _ = self
+            .sharing
+            .0
+            .compare_exchange(1, 0, Ordering::SeqCst, Ordering::SeqCst);
         let _ = self.to_thread.send(Message::Push);
     }
 
@@ -155,7 +205,7 @@ impl Pusher {
     }
 }
 
-fn run(dir: &Path, remote: &str, messages: &Receiver<Message>) -> PushStatus {
+fn run(dir: &Path, remote: &str, messages: &Receiver<Message>, sharing: &Sharing) -> PushStatus {
     let mut dirty = false;
     let mut backoff = Duration::from_secs(1);
     let mut retry_at: Option<Instant> = None;
@@ -166,7 +216,7 @@ fn run(dir: &Path, remote: &str, messages: &Receiver<Message>) -> PushStatus {
         });
         match messages.recv_timeout(wait) {
             Ok(Message::Push) => dirty = true,
-            Ok(Message::Finish(deadline)) => return finish(dir, remote, deadline),
+            Ok(Message::Finish(deadline)) => return finish(dir, remote, deadline, sharing),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return status(remote, last),
         }
@@ -174,7 +224,7 @@ fn run(dir: &Path, remote: &str, messages: &Receiver<Message>) -> PushStatus {
         while let Ok(message) = messages.try_recv() {
             match message {
                 Message::Push => dirty = true,
-                Message::Finish(deadline) => return finish(dir, remote, deadline),
+                Message::Finish(deadline) => return finish(dir, remote, deadline, sharing),
             }
         }
         if !dirty || retry_at.is_some_and(|at| Instant::now() < at) {
@@ -184,11 +234,22 @@ fn run(dir: &Path, remote: &str, messages: &Receiver<Message>) -> PushStatus {
         last = push(dir, remote, Some(Instant::now() + Duration::from_secs(30)));
         match &last {
             Ok(()) => {
+                // Events that came during the push make it behind again at once.
                 dirty = false;
+                while let Ok(message) = messages.try_recv() {
+                    match message {
+                        Message::Push => dirty = true,
+                        Message::Finish(deadline) => return finish(dir, remote, deadline, sharing),
+                    }
+                }
+                if !dirty {
+                    sharing.set(SharingState::Pushed);
+                }
                 retry_at = None;
                 backoff = Duration::from_secs(1);
             }
             Err(_) => {
+                sharing.set(SharingState::Failing);
                 retry_at = Some(Instant::now() + backoff);
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }
@@ -196,7 +257,7 @@ fn run(dir: &Path, remote: &str, messages: &Receiver<Message>) -> PushStatus {
     }
 }
 
-fn finish(dir: &Path, remote: &str, deadline: Instant) -> PushStatus {
+fn finish(dir: &Path, remote: &str, deadline: Instant, sharing: &Sharing) -> PushStatus {
     let mut last = push(dir, remote, Some(deadline));
     let mut pause = Duration::from_millis(250);
     while last.is_err() && Instant::now() + pause < deadline {
@@ -204,6 +265,11 @@ fn finish(dir: &Path, remote: &str, deadline: Instant) -> PushStatus {
         pause = (pause * 2).min(MAX_BACKOFF);
         last = push(dir, remote, Some(deadline));
     }
+    sharing.set(if last.is_ok() {
+        SharingState::Pushed
+    } else {
+        SharingState::Failing
+    });
     status(remote, last)
 }
 

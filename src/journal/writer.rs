@@ -59,6 +59,11 @@ pub struct SessionWriter {
 impl SessionWriter {
     /// Prepares the writer of a new session of `runbook`; nothing is written until the
     /// first event (which must be `session_started`).
+    /// How sharing with the remote stands (none without a remote).
+    pub fn share_status(&self) -> Option<push::Sharing> {
+        self.pusher.as_ref().map(Pusher::sharing)
+    }
+
     pub fn new(journal: &Journal, runbook: &Runbook) -> Result<SessionWriter, JournalError> {
         SessionWriter::sharing(journal, runbook, None)
     }

@@ -86,6 +86,8 @@ pub struct App<'r> {
     pub fullscreen: bool,
     /// A review of a recorded session: nothing can be run, answered or added.
     pub review: bool,
+    /// How sharing the journal stands, when it has a remote.
+    pub sharing: Option<crate::journal::push::Sharing>,
 }
 
 impl<'r> App<'r> {
@@ -124,6 +126,20 @@ impl<'r> App<'r> {
             has_output: false,
             fullscreen: false,
             review: false,
+            sharing: None,
+        }
+    }
+
+    /// What the status bar says about the journal now.
+    pub fn journal_state(&self) -> JournalState {
+        use crate::journal::push::SharingState;
+        match (&self.journal, &self.sharing) {
+            (JournalState::Saved, Some(sharing)) => match sharing.state() {
+                SharingState::Behind => JournalState::Saved,
+                SharingState::Pushed => JournalState::SavedAndPushed,
+                SharingState::Failing => JournalState::PushFailing,
+            },
+            (journal, _) => journal.clone(),
         }
     }
 

@@ -103,7 +103,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App<'_>) {
         session: &app.session_id,
         mode: app.mode,
         elapsed_ms: elapsed,
-        journal: app.journal.clone(),
+        journal: app.journal_state(),
         theme: &app.theme,
     }
     .render(areas.status, buffer);
