@@ -295,7 +295,7 @@ fn a_secret_is_typed_without_echo() {
     let text = format!("{}", terminal.backend());
     assert!(!text.contains("hunter2"), "{text}");
     assert!(text.contains("•••••••"), "{text}");
-    insta::assert_snapshot!("secret_form_80x24", terminal.backend());
+    snapshots!("secret_form", screen);
 }
 
 #[test]
@@ -386,7 +386,7 @@ fn skipping_asks_why() {
     for c in "replica is down".chars() {
         screen.key(KeyCode::Char(c));
     }
-    insta::assert_snapshot!("skip_80x24", screen.draw(80, 24).backend());
+    snapshots!("skip", screen);
     screen.key(KeyCode::Enter);
     assert_eq!(
         screen.actions[0].try_recv(),
@@ -474,4 +474,48 @@ fn an_interactive_block_gets_the_whole_screen_and_the_keys() {
     });
     assert_eq!(screen.app.focus, crate::ui::app::Focus::Steps);
     assert!(!screen.app.fullscreen);
+}
+
+#[test]
+fn searching_the_output_asks_for_words_then_marks_the_match() {
+    let runbook = runbook();
+    let mut screen = Screen::new(&runbook);
+    screen.at_first_block();
+    screen.after_first_block(0);
+    screen.key(KeyCode::Char('/'));
+    for c in "row".chars() {
+        screen.key(KeyCode::Char(c));
+    }
+    snapshots!("search", screen);
+    screen.key(KeyCode::Enter);
+    assert!(screen.app.pane.current_match().is_some());
+    snapshots!("search_found", screen);
+}
+
+#[test]
+fn a_review_shows_the_path_taken_read_only() {
+    let runbook = runbook();
+    let mut screen = Screen::new(&runbook);
+    screen.app.review = true;
+    screen.app.mode = "REVIEW";
+    screen.event(Event::StepEntered {
+        step: "check-replication-lag".into(),
+    });
+    screen.after_first_block(0);
+    screen.app.waiting = None;
+    screen.event(Event::StepFinished {
+        step: "check-replication-lag".into(),
+        outcome: Outcome::Ok,
+    });
+    screen.event(Event::NoteAdded {
+        step: Some("check-replication-lag".into()),
+        text: "lag fine".into(),
+    });
+    screen.event(Event::SessionEnded {
+        outcome: crate::session::SessionOutcome::Completed,
+    });
+    screen.app.on_engine_done();
+    assert_eq!(screen.key(KeyCode::Enter), Effect::None);
+    snapshots!("review", screen);
+    assert_eq!(screen.key(KeyCode::Char('q')), Effect::Quit);
 }

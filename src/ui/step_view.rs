@@ -68,6 +68,25 @@ pub fn rows(
             ));
         }
     }
+    // The operator's notes on this step, with the incident clock when each was written.
+    for note in state
+        .notes
+        .iter()
+        .filter(|note| note.step.as_deref() == Some(step.id.as_str()))
+    {
+        let at = note
+            .at_ms
+            .saturating_sub(state.started_ms.unwrap_or(note.at_ms))
+            / 1000;
+        let line = Line::from(vec![
+            Span::styled(
+                format!("✎ {:02}:{:02} ", at / 60, at % 60),
+                theme.style("muted"),
+            ),
+            Span::styled(note.text.clone(), theme.style("text")),
+        ]);
+        rows.extend(wrap(&line, width, "         "));
+    }
     if waiting
         .is_some_and(|waiting| matches!(waiting, Waiting::Leave { step: id } if *id == step.id))
     {
