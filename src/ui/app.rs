@@ -71,6 +71,9 @@ pub struct App<'r> {
     pub message: Option<String>,
     /// The step view's first row.
     pub scroll: usize,
+    /// The operator scrolled the step view: it stays where they put it (instead of
+    /// keeping the block the walk waits at in view) until the walk moves on.
+    pub scroll_pinned: bool,
     /// The clock the screen shows (ms since the epoch), set by the loop.
     pub now_ms: u64,
     /// Quitting: every question from here on is answered "stop".
@@ -119,6 +122,7 @@ impl<'r> App<'r> {
             notes,
             message: None,
             scroll: 0,
+            scroll_pinned: false,
             now_ms: 0,
             quitting: false,
             ended: false,
@@ -320,6 +324,7 @@ impl<'r> App<'r> {
         if let Some(index) = self.runbook.steps.iter().position(|s| s.id == step) {
             if index != self.selected {
                 self.scroll = 0;
+                self.scroll_pinned = false;
             }
             self.selected = index;
         }
@@ -342,6 +347,7 @@ impl<'r> App<'r> {
 
     /// Answers the walk's `Next` question, if it is asking.
     fn answer(&mut self, action: Action) -> bool {
+        self.scroll_pinned = false;
         match self.waiting.take() {
             Some((_, reply)) => {
                 let _ = reply.send(action);
@@ -482,6 +488,14 @@ impl<'r> App<'r> {
                 }
             }
             Command::Unfocus => {}
+            Command::StepScrollUp => {
+                self.scroll_pinned = true;
+                self.scroll = self.scroll.saturating_sub(5);
+            }
+            Command::StepScrollDown => {
+                self.scroll_pinned = true;
+                self.scroll += 5;
+            }
             Command::ScrollUp => self.pane.scroll_up(self.pane.size().0.max(2) as usize / 2),
             Command::ScrollDown => self
                 .pane

@@ -31,6 +31,8 @@ pub enum Command {
     Unfocus,
     ScrollUp,
     ScrollDown,
+    StepScrollUp,
+    StepScrollDown,
     Quit,
 }
 
@@ -111,6 +113,18 @@ pub const COMMANDS: &[(Command, &str, &str, &[&str])] = &[
         "scroll_down",
         "scroll the output forward",
         &["pagedown"],
+    ),
+    (
+        Command::StepScrollUp,
+        "step_scroll_up",
+        "scroll the step's text back",
+        &["ctrl-u"],
+    ),
+    (
+        Command::StepScrollDown,
+        "step_scroll_down",
+        "scroll the step's text forward",
+        &["ctrl-d"],
     ),
     (
         Command::Quit,

@@ -157,7 +157,7 @@ fn draw_step(app: &mut App<'_>, area: Rect, buffer: &mut ratatui::buffer::Buffer
     );
     // Keep the block the walk waits at in view, a little below the top.
     let height = usize::from(inner.height);
-    if let Some(marked) = marked {
+    if let Some(marked) = marked.filter(|_| !app.scroll_pinned) {
         if marked < app.scroll {
             app.scroll = marked.saturating_sub(1);
         } else if marked + 4 > app.scroll + height {

@@ -519,3 +519,24 @@ fn a_review_shows_the_path_taken_read_only() {
     snapshots!("review", screen);
     assert_eq!(screen.key(KeyCode::Char('q')), Effect::Quit);
 }
+
+#[test]
+fn the_step_text_scrolls_by_hand_and_stays_put() {
+    let runbook = runbook();
+    let mut screen = Screen::new(&runbook);
+    screen.at_first_block();
+    screen.after_first_block(0);
+    let text = |screen: &mut Screen<'_>| format!("{}", screen.draw(80, 24).backend());
+    assert!(
+        !text(&mut screen).contains("The standby must"),
+        "scrolled to the marker"
+    );
+    screen
+        .app
+        .on_key(&KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    assert!(text(&mut screen).contains("The standby must"));
+    assert!(
+        text(&mut screen).contains("The standby must"),
+        "a frame does not scroll it back"
+    );
+}
