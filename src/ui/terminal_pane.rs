@@ -88,11 +88,12 @@ pub struct TerminalPane {
 }
 
 /// A backlog longer than this at a frame is cut to its last `BACKLOG_KEEP` bytes: a
-/// command writing faster than that per frame (about 15 MB/s) is a flood nobody reads line
-/// by line, and parsing every byte of it would cost more CPU than the command itself. All
-/// of it is in the spool and the journal; the pane says how much it left out.
-const BACKLOG_LIMIT: usize = 256 * 1024;
-const BACKLOG_KEEP: usize = 64 * 1024;
+/// command writing faster than that per frame (about 8 MB/s, some 70,000 lines a second)
+/// is a flood nobody reads line by line, and parsing every byte of it would cost more CPU
+/// than the command itself. `BACKLOG_KEEP` is several screens of the largest pane. All of
+/// it is in the spool and the journal; the pane says how much it left out.
+const BACKLOG_LIMIT: usize = 128 * 1024;
+const BACKLOG_KEEP: usize = 24 * 1024;
 
 /// `12.3 MB`, `640 KB`, `512 bytes`.
 fn human_bytes(bytes: u64) -> String {
