@@ -88,6 +88,6 @@ fn reader(
     let spool = Arc::clone(spool);
     thread::Builder::new()
         .name("cairn-pipe-out".into())
-        .spawn(move || pump(pipe, &spool, stream, &done, || false))
+        .spawn(move || pump(pipe, &spool, stream, &done, None))
         .map(drop)
 }

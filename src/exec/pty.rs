@@ -94,9 +94,13 @@ pub(super) fn spawn(
         .name("cairn-pty-out".into())
         .spawn(move || {
             let _master = kept_open;
-            pump(reader, &spool, screen, &done, || {
-                fd.is_some_and(readable_now)
-            });
+            pump(
+                reader,
+                &spool,
+                screen,
+                &done,
+                Some(&|| fd.is_some_and(readable_now)),
+            );
         })
         .map_err(|error| spawn_error(error.to_string()))?;
     let exited = feed.clone();
