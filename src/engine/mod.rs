@@ -6,6 +6,7 @@
 mod environment;
 mod expect;
 mod operator;
+mod replay;
 mod resume;
 mod run_block;
 mod values;
@@ -16,6 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use environment::Environment;
 pub use operator::{Action, Ask, Confirmation, NoRecord, Operator, Pending, Recorder};
+pub use replay::Replay;
 
 use crate::exec::{Interrupt, Running};
 use crate::runbook::{Runbook, Step};
@@ -34,6 +36,23 @@ pub struct Answers {
     pub choices: BTreeMap<String, usize>,
     /// `--yes`: every confirmation is answered.
     pub yes: bool,
+}
+
+impl Answers {
+    /// Fills what is not given with what `recording` shows was answered: its decisions,
+    /// its values (secrets stay masked: a replay runs nothing with them), and yes to every
+    /// confirmation.
+    pub fn take_recorded(&mut self, recording: &crate::session::recording::Recording) {
+        for (step, choice) in &recording.choices {
+            self.choices.entry(step.clone()).or_insert(choice + 1);
+        }
+        for (name, value) in &recording.values {
+            self.params
+                .entry(name.clone())
+                .or_insert_with(|| value.text.clone());
+        }
+        self.yes = true;
+    }
 }
 
 /// How the engine is set up for one session.
@@ -107,6 +126,8 @@ pub struct Engine<'r> {
     prompted: std::collections::BTreeSet<String>,
     interrupt: Interrupt,
     background: Vec<(CommandRef, Running)>,
+    /// A drill replaying a recorded session: commands are answered from it, none runs.
+    replay: Option<Replay>,
     seq: u64,
     jobs: u64,
 }
@@ -160,6 +181,7 @@ impl<'r> Engine<'r> {
             prompted: std::collections::BTreeSet::new(),
             interrupt,
             background: Vec::new(),
+            replay: None,
             seq: 0,
             jobs: 0,
         }
@@ -264,6 +286,7 @@ impl<'r> Engine<'r> {
         operator: &mut dyn Operator,
     ) -> Result<(), Stop> {
         self.stop_background(operator);
+        self.compare_with_recording(operator);
         let outcome = match &result {
             Ok(()) => SessionOutcome::Completed,
             Err(Stop::Failed { .. }) => SessionOutcome::Failed,

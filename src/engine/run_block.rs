@@ -7,7 +7,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::exec::{self, Capture, Finished, Job, Place, Terminal};
-use crate::runbook::options::Confirm;
+use crate::runbook::options::{Confirm, Rehearsal};
 use crate::runbook::variables::prompt_env;
 use crate::runbook::{Block, Step};
 use crate::session::quote::{occurrences, substitute};
@@ -15,6 +15,7 @@ use crate::session::redact::MASK;
 use crate::session::{CommandRef, Event, Mode, Outcome, ValueSource};
 
 use super::expect::{judge, output_matches};
+use super::replay::{not_recorded, Replayed};
 use super::values::placeholder_is_secret;
 use super::{Confirmation, Engine, Operator, Stop};
 
@@ -76,17 +77,38 @@ impl<'r> Engine<'r> {
         operator: &mut dyn Operator,
     ) -> Result<bool, Stop> {
         let block = &step.blocks[index];
-        if let Some(confirmation) = self.block_confirmation(step, index, block) {
-            self.confirm(confirmation, operator)?;
+        // A drill (not a replay, which runs nothing) does what `rehearsal=` says instead.
+        let stand_in = match &block.options.rehearsal {
+            Some(rehearsal) if self.rehearsing() && edited.is_none() => match rehearsal {
+                Rehearsal::Skip => {
+                    self.emit(
+                        operator,
+                        Event::BlockSkipped {
+                            step: step.id.clone(),
+                            block: index,
+                            reason: "rehearsal=skip: a drill does not run it".into(),
+                        },
+                    );
+                    return Ok(true);
+                }
+                Rehearsal::Run(command) => Some(command.clone()),
+            },
+            _ => None,
+        };
+        // The confirmation is for the block's own commands, not for its stand-in.
+        if stand_in.is_none() {
+            if let Some(confirmation) = self.block_confirmation(step, index, block) {
+                self.confirm(confirmation, operator)?;
+            }
         }
         self.gather_values(block, operator)?;
-        let commands = match &edited {
-            Some(text) => {
-                let names: Vec<&str> = block
-                    .placeholders
-                    .iter()
-                    .map(|placeholder| placeholder.name.as_str())
-                    .collect();
+        let names: Vec<&str> = block
+            .placeholders
+            .iter()
+            .map(|placeholder| placeholder.name.as_str())
+            .collect();
+        let commands = match (&edited, &stand_in) {
+            (Some(text), _) => {
                 let command = self.render_command(text, &names)?;
                 self.emit(
                     operator,
@@ -98,7 +120,19 @@ impl<'r> Engine<'r> {
                 );
                 vec![command]
             }
-            None => self.render(block)?,
+            (None, Some(text)) => {
+                let command = self.render_command(text, &names)?;
+                self.emit(
+                    operator,
+                    Event::Rehearsed {
+                        step: step.id.clone(),
+                        block: index,
+                        text: command.shown.clone(),
+                    },
+                );
+                vec![command]
+            }
+            (None, None) => self.render(block)?,
         };
         let interpreter = block.interpreter.clone().unwrap_or_else(|| "bash".into());
         if self.settings.mode == Mode::DryRun {
@@ -116,7 +150,8 @@ impl<'r> Engine<'r> {
             );
             return Ok(true);
         }
-        if block.options.background {
+        // A replay runs nothing, so nothing runs in the background either.
+        if block.options.background && self.replay.is_none() {
             return Ok(self.start_background(step, index, &commands, &interpreter, operator));
         }
         let tries = block.options.retry.unwrap_or(0).saturating_add(1);
@@ -149,8 +184,13 @@ impl<'r> Engine<'r> {
         Ok(outcome == Outcome::Ok)
     }
 
+    /// A drill that runs commands (a replay runs none): `rehearsal=` applies.
+    fn rehearsing(&self) -> bool {
+        self.settings.mode == Mode::Drill && self.replay.is_none()
+    }
+
     /// Waits `delay` unless interrupted first (true when interrupted).
-    fn pause(&self, delay: Duration) -> bool {
+    pub(super) fn pause(&self, delay: Duration) -> bool {
         let until = Instant::now() + delay;
         while Instant::now() < until {
             if self.interrupt.take() {
@@ -363,11 +403,22 @@ impl<'r> Engine<'r> {
             let started = self.command_started(&at, &command.shown, &job);
             self.emit(operator, started);
             spools.push(job.spool_path());
-            let finished = match self.execute(&job, operator) {
-                Ok(finished) => finished,
-                Err(error) => {
-                    self.emit(operator, not_started(at, &error));
-                    return Outcome::Error;
+            let finished = if let Some(replay) = &self.replay {
+                let session = replay.recording.session.clone();
+                match self.replayed(&at, &job, operator) {
+                    Replayed::Finished(finished) => finished,
+                    Replayed::NotRecorded => {
+                        self.emit(operator, not_recorded(at, &session));
+                        return Outcome::Error;
+                    }
+                }
+            } else {
+                match self.execute(&job, operator) {
+                    Ok(finished) => finished,
+                    Err(error) => {
+                        self.emit(operator, not_started(at, &error));
+                        return Outcome::Error;
+                    }
                 }
             };
             let (mut outcome, mut reason) = judge(&finished, &block.options);

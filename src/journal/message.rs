@@ -187,6 +187,14 @@ fn summary_and_body(event: &Event, steps: &StepNames) -> (String, Option<String>
             ),
             Some(format!("It ran as:\n\n{text}")),
         ),
+        Event::Rehearsed { step, block, text } => (
+            format!(
+                "{}: block {} rehearsed (a drill runs its stand-in)",
+                steps.name(step),
+                block + 1
+            ),
+            Some(format!("It ran in place of the block:\n\n{text}")),
+        ),
         Event::CheckTicked { step, check } => (
             format!("{}: check {} ticked", steps.name(step), check + 1),
             None,
@@ -212,6 +220,29 @@ fn summary_and_body(event: &Event, steps: &StepNames) -> (String, Option<String>
         } => (
             format!("Resume session by {operator} on {host}"),
             runbook_changed.then(|| "The runbook changed since the session started.".to_string()),
+        ),
+        Event::DrillCompared {
+            original,
+            steps: compared,
+        } => (
+            format!("Compare the drill with session {original}"),
+            Some(
+                compared
+                    .iter()
+                    .map(|row| {
+                        let time = |ms: Option<u64>| {
+                            ms.map_or("-".to_string(), |ms| format!("{:.1} s", ms as f64 / 1000.0))
+                        };
+                        format!(
+                            "{}: original {}, drill {}",
+                            steps.name(&row.step),
+                            time(row.original_ms),
+                            time(row.drill_ms)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
         ),
         Event::SessionEnded { outcome } => (format!("End session: {}", outcome.word()), None),
     }

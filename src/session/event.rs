@@ -229,6 +229,12 @@ pub enum Event {
         block: usize,
         text: String,
     },
+    /// In a drill, the block ran its `rehearsal` command in place of its own.
+    Rehearsed {
+        step: String,
+        block: usize,
+        text: String,
+    },
     CheckTicked {
         step: String,
         check: usize,
@@ -250,6 +256,12 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         step: Option<String>,
         text: String,
+    },
+    /// A drill that replayed a recorded session, set beside it step by step.
+    DrillCompared {
+        /// The recorded session's id.
+        original: String,
+        steps: Vec<super::recording::ComparedStep>,
     },
     SessionEnded {
         outcome: SessionOutcome,
@@ -277,11 +289,13 @@ impl Event {
             Event::BlockFinished { .. } => "block_finished",
             Event::BlockSkipped { .. } => "block_skipped",
             Event::BlockEdited { .. } => "block_edited",
+            Event::Rehearsed { .. } => "rehearsed",
             Event::CheckTicked { .. } => "check_ticked",
             Event::DecisionTaken { .. } => "decision_taken",
             Event::StepSkipped { .. } => "step_skipped",
             Event::StepFinished { .. } => "step_finished",
             Event::NoteAdded { .. } => "note_added",
+            Event::DrillCompared { .. } => "drill_compared",
             Event::SessionEnded { .. } => "session_ended",
             Event::SessionResumed { .. } => "session_resumed",
         }
@@ -295,6 +309,7 @@ impl Event {
             | Event::BlockFinished { step, .. }
             | Event::BlockSkipped { step, .. }
             | Event::BlockEdited { step, .. }
+            | Event::Rehearsed { step, .. }
             | Event::CheckTicked { step, .. }
             | Event::DecisionTaken { step, .. }
             | Event::StepSkipped { step, .. }
@@ -304,6 +319,7 @@ impl Event {
             Event::SessionStarted(_)
             | Event::VariablesChanged { .. }
             | Event::SessionEnded { .. }
+            | Event::DrillCompared { .. }
             | Event::SessionResumed { .. } => None,
         }
     }

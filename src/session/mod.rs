@@ -8,6 +8,7 @@
 pub mod cursor;
 pub mod event;
 pub mod quote;
+pub mod recording;
 pub mod redact;
 pub mod resume;
 pub mod state;

@@ -30,6 +30,8 @@ pub struct BlockStatus {
     pub skipped_because: Option<String>,
     /// What the operator ran in place of the block's commands, when they edited it.
     pub edited: Option<String>,
+    /// What a drill ran in place of the block (its `rehearsal` command).
+    pub rehearsed: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,6 +116,22 @@ impl SessionState {
     }
 
     /// A variable's recorded value, unless it was removed or never set.
+    /// Steps in the order first entered, each with its time over all its visits.
+    pub fn step_times(&self) -> Vec<(String, u64)> {
+        let mut times: Vec<(String, u64)> = Vec::new();
+        for visit in &self.path {
+            let spent = visit
+                .finished_ms
+                .unwrap_or(self.last_ms)
+                .saturating_sub(visit.entered_ms);
+            match times.iter_mut().find(|(step, _)| *step == visit.step) {
+                Some((_, total)) => *total += spent,
+                None => times.push((visit.step.clone(), spent)),
+            }
+        }
+        times
+    }
+
     pub fn variable(&self, name: &str) -> Option<&Value> {
         self.variables.get(name).and_then(Option::as_ref)
     }
@@ -199,6 +217,15 @@ impl SessionState {
             Event::BlockEdited { step, block, text } => {
                 self.step_mut(step).blocks.entry(*block).or_default().edited = Some(text.clone());
             }
+            Event::Rehearsed { step, block, text } => {
+                self.step_mut(step)
+                    .blocks
+                    .entry(*block)
+                    .or_default()
+                    .rehearsed = Some(text.clone());
+            }
+            // A record for people; it changes nothing in the walk.
+            Event::DrillCompared { .. } => {}
             Event::CheckTicked { step, check } => {
                 self.step_mut(step).checks.insert(*check);
             }
