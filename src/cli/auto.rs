@@ -7,18 +7,23 @@ use std::io::Write;
 use super::ask::Asker;
 use crate::ansi::{Painter, BOLD, CYAN_BOLD, DIM, RED_BOLD, YELLOW};
 use crate::engine::{Ask, Confirmation, Operator};
+use crate::journal::clock::duration;
 use crate::runbook::{Decision, Runbook, Step};
-use crate::session::{Event, Outcome, SessionOutcome, Stamped, ValueSource};
+use crate::session::recording::ComparedStep;
+use crate::session::{Event, Mode, Outcome, SessionOutcome, SessionState, Stamped, ValueSource};
 
 pub struct AutoOperator<'r> {
     runbook: &'r Runbook,
     /// Asks on the terminal when there is one; without, every question goes unanswered.
     asker: Option<Asker>,
     paint: Painter,
-    out: std::io::Stdout,
+    /// Where the walk is printed: stdout, or a transcript (`cairn test`).
+    out: Box<dyn Write + Send>,
     /// Whether the last byte printed ended a line (output may stop mid-line).
     at_line_start: bool,
     steps_done: usize,
+    /// The walk so far, for a drill's times at its end.
+    state: SessionState,
 }
 
 impl<'r> AutoOperator<'r> {
@@ -27,14 +32,58 @@ impl<'r> AutoOperator<'r> {
             runbook,
             asker,
             paint: Painter::new(color),
-            out: std::io::stdout(),
+            out: Box::new(std::io::stdout()),
             at_line_start: true,
             steps_done: 0,
+            state: SessionState::default(),
         }
     }
 
+    /// A step's title, or its id when the runbook no longer has it.
+    fn title(&self, step: &str) -> String {
+        self.runbook
+            .step(step)
+            .map_or_else(|| step.to_string(), |step| step.title.clone())
+    }
+
+    /// A drill is timed: each step and the whole.
+    fn drill_times(&mut self) {
+        let rows = self.state.step_times();
+        self.line(&self.paint.paint(BOLD, "drill times:"));
+        for (step, ms) in rows {
+            let text = format!("  {:<40} {:>8}", self.title(&step), duration(ms));
+            self.line(&text);
+        }
+        let text = format!("  {:<40} {:>8}", "total", duration(self.state.elapsed_ms()));
+        self.line(&self.paint.paint(BOLD, &text));
+    }
+
+    fn comparison(&mut self, original: &str, steps: &[ComparedStep]) {
+        self.line("");
+        let head = format!("the drill beside session {original}:");
+        self.line(&self.paint.paint(BOLD, &head));
+        let text = format!("  {:<40} {:>8} {:>8}", "step", "original", "drill");
+        self.line(&self.paint.paint(DIM, &text));
+        for row in steps {
+            let time = |ms: Option<u64>| ms.map_or_else(|| "-".to_string(), duration);
+            let text = format!(
+                "  {:<40} {:>8} {:>8}",
+                self.title(&row.step),
+                time(row.original_ms),
+                time(row.drill_ms)
+            );
+            self.line(&text);
+        }
+    }
+
+    /// Prints into `out` instead of stdout.
+    pub fn printing_to(mut self, out: Box<dyn Write + Send>) -> Self {
+        self.out = out;
+        self
+    }
+
     fn line(&mut self, text: &str) {
-        let mut out = self.out.lock();
+        let out = &mut self.out;
         if !self.at_line_start {
             let _ = out.write_all(b"\n");
         }
@@ -112,6 +161,7 @@ impl Operator for AutoOperator<'_> {
     }
 
     fn event(&mut self, stamped: &Stamped) {
+        self.state.apply(stamped);
         match &stamped.event {
             Event::SessionStarted(info) => {
                 let head = format!(
@@ -181,6 +231,11 @@ impl Operator for AutoOperator<'_> {
             Event::Confirmed { answer, .. } => {
                 self.line(&self.paint.paint(DIM, &format!("✓ confirmed ({answer})")));
             }
+            Event::Rehearsed { .. } => {
+                let text = "· a drill: the block's rehearsal command runs in its place";
+                self.line(&self.paint.paint(DIM, text));
+            }
+            Event::DrillCompared { original, steps } => self.comparison(original, steps),
             Event::DecisionTaken { to, .. } => {
                 self.line(&self.paint.paint(DIM, &format!("→ chose {to}")));
             }
@@ -202,6 +257,9 @@ impl Operator for AutoOperator<'_> {
                     SessionOutcome::Interrupted => self.paint.paint(YELLOW, "■ interrupted"),
                 };
                 self.line("");
+                if self.state.mode() == Some(Mode::Drill) {
+                    self.drill_times();
+                }
                 self.line(&text);
             }
             _ => {}
@@ -209,7 +267,7 @@ impl Operator for AutoOperator<'_> {
     }
 
     fn output(&mut self, chunk: &[u8]) {
-        let mut out = self.out.lock();
+        let out = &mut self.out;
         let _ = out.write_all(chunk);
         let _ = out.flush();
         if let Some(last) = chunk.last() {

@@ -4,6 +4,7 @@
 mod ask;
 mod auto;
 mod check;
+mod drill;
 mod files;
 mod log;
 mod outline;
@@ -11,6 +12,9 @@ mod resume;
 mod review;
 mod run;
 mod show;
+mod test;
+mod test_junit;
+mod test_plan;
 mod verify;
 mod walk;
 
@@ -45,6 +49,10 @@ enum Command {
     Show(show::ShowArgs),
     /// Walk a runbook: run its steps in order, asking what it needs (`cairn RUNBOOK` also works).
     Run(run::RunArgs),
+    /// Run runbooks as tests: headless drills with cairn-test.toml's answers and expectations.
+    Test(test::TestArgs),
+    /// Rehearse a runbook as a drill (rehearsal= stand-ins), or replay a recorded incident.
+    Drill(drill::DrillArgs),
     /// Carry on a recorded session from where it stopped (after a crash, a stop, a failure).
     Resume(resume::ResumeArgs),
     /// List the sessions in the journal, newest first.
@@ -93,6 +101,8 @@ where
         Command::Resume(args) => resume::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Review(args) => review::run(&args),
+        Command::Drill(args) => drill::run(&args),
+        Command::Test(args) => test::run(&args),
     }
 }
 

@@ -98,6 +98,7 @@ fn resume(args: &ResumeArgs) -> Result<i32, JournalError> {
         recorder: Box::new(writer),
         journal_dir: Some(dir),
         sharing,
+        replay: None,
         config: &settings,
     }
     .go(Start::Resume {

@@ -29,14 +29,31 @@ pub struct RunArgs {
 }
 
 pub fn run(args: &RunArgs) -> i32 {
-    let runbook = match load(&args.path) {
+    let mode = if args.dry_run {
+        Mode::DryRun
+    } else {
+        Mode::Live
+    };
+    walk_file(&args.path, &args.flags, mode, args.no_journal, None)
+}
+
+/// Walks the runbook at `path` in `mode`, recorded unless `no_journal`; a drill may replay
+/// the recorded session `replay` (an id prefix) instead of running commands.
+pub(super) fn walk_file(
+    path: &std::path::Path,
+    flags: &WalkFlags,
+    mode: Mode,
+    no_journal: bool,
+    replay: Option<&str>,
+) -> i32 {
+    let runbook = match load(path) {
         Ok(runbook) => runbook,
         Err(error) => {
             print_error(&error);
             return EXIT_FAILED;
         }
     };
-    if runbook.has_errors() && !args.dry_run {
+    if runbook.has_errors() && mode != Mode::DryRun {
         super::print_runbook_errors(&runbook);
         eprintln!(
             "error: {} has errors and cannot be run; fix them (see `cairn check {}`), or look with --dry-run",
@@ -48,17 +65,27 @@ pub fn run(args: &RunArgs) -> i32 {
         Ok(settings) => settings,
         Err(code) => return code,
     };
-    let (recorder, journal_dir, sharing): (Box<dyn Recorder + Send>, _, _) = if args.no_journal {
+    let journal_dir = journal::default_dir(flags.journal.as_deref(), &settings);
+    let replay = match replay {
+        Some(session) => match super::drill::load_replay(&journal_dir, session, &runbook) {
+            Ok(replay) => Some(replay),
+            Err(error) => {
+                print_error(&error);
+                return EXIT_FAILED;
+            }
+        },
+        None => None,
+    };
+    let (recorder, journal_dir, sharing): (Box<dyn Recorder + Send>, _, _) = if no_journal {
         (Box::new(NoRecord), None, None)
     } else {
-        let dir = journal::default_dir(args.flags.journal.as_deref(), &settings);
         let remote = settings.journal_remote.as_deref();
-        match Journal::open(&dir)
+        match Journal::open(&journal_dir)
             .and_then(|journal| SessionWriter::sharing(&journal, &runbook, remote))
         {
             Ok(writer) => {
                 let sharing = writer.share_status();
-                (Box::new(writer), Some(dir), sharing)
+                (Box::new(writer), Some(journal_dir), sharing)
             }
             Err(error) => {
                 print_error(&error);
@@ -68,16 +95,13 @@ pub fn run(args: &RunArgs) -> i32 {
     };
     Walk {
         runbook: &runbook,
-        flags: &args.flags,
-        mode: if args.dry_run {
-            Mode::DryRun
-        } else {
-            Mode::Live
-        },
+        flags,
+        mode,
         session_id: session_id(&runbook),
         recorder,
         journal_dir,
         sharing,
+        replay,
         config: &settings,
     }
     .go(Start::New)

@@ -41,7 +41,7 @@ pub struct WalkFlags {
     pub journal: Option<PathBuf>,
 }
 
-fn parse_pair(text: &str) -> Result<(String, String), String> {
+pub(super) fn parse_pair(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.trim().is_empty() => {
             Ok((name.trim().to_string(), value.to_string()))
@@ -80,19 +80,16 @@ pub struct Walk<'a> {
     pub journal_dir: Option<PathBuf>,
     /// How sharing the journal with its remote stands (none without one), for the UI.
     pub sharing: Option<crate::journal::push::Sharing>,
+    /// A drill replaying a recorded session: no command runs.
+    pub replay: Option<crate::engine::Replay>,
     /// The settings file: the UI's theme and keys.
     pub config: &'a crate::config::Config,
 }
 
 impl Walk<'_> {
     pub fn go(self, start: Start) -> i32 {
-        let dirs = tempfile::Builder::new()
-            .prefix("cairn-")
-            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .tempdir()
-            .and_then(|work| Ok((work, private_memory_dir()?)));
-        let (work_dir, scratch_dir) = match dirs {
-            Ok(dirs) => dirs,
+        let workspace = match Workspace::new() {
+            Ok(workspace) => workspace,
             Err(error) => {
                 print_error(&format!("could not create a working directory: {error}"));
                 return EXIT_FAILED;
@@ -131,26 +128,23 @@ impl Walk<'_> {
                 crate::ui::screen::areas(area, crate::ui::app::Focus::Steps, true, false).pane;
             (rows, cols) = crate::ui::screen::pane_inner(pane);
         }
-        let settings = Settings {
-            mode: self.mode,
-            session_id: self.session_id.clone(),
-            operator: operator_name(),
-            host: nix::unistd::gethostname()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            work_dir: work_dir.path().to_path_buf(),
-            scratch_dir: scratch_dir.path().to_path_buf(),
-            cols,
-            rows,
-            grace: Duration::from_secs(3),
-            ssh_command: std::env::var("CAIRN_SSH_COMMAND").unwrap_or_else(|_| "ssh".into()),
-            stdin_is_terminal: std::io::stdin().is_terminal(),
-        };
-        let answers = Answers {
+        let settings = workspace.settings(
+            self.mode,
+            &self.session_id,
+            (cols, rows),
+            std::io::stdin().is_terminal(),
+        );
+        let mut answers = Answers {
             params: self.flags.params.iter().cloned().collect(),
             choices: self.flags.choices.iter().cloned().collect(),
             yes: self.flags.yes,
         };
+        if let (Some(replay), None) = (&self.replay, &ui) {
+            // Headless, a replay takes the recorded answers where the flags give none; it
+            // runs nothing, so confirming is safe.
+            answers.take_recorded(&replay.recording);
+        }
+        let replay = self.replay;
         let env = Environment::new(utf8_environment(), start_dir(self.runbook));
         let runbook = self.runbook;
         let recorder = self.recorder;
@@ -158,6 +152,9 @@ impl Walk<'_> {
         let walk = move |operator: &mut dyn Operator| {
             let mut engine =
                 Engine::new(runbook, settings, answers, env, engine_interrupt, recorder);
+            if let Some(replay) = replay {
+                engine.replaying(replay);
+            }
             let result = match &start {
                 Start::New => engine.walk(operator),
                 Start::Resume {
@@ -214,9 +211,54 @@ impl Walk<'_> {
     }
 }
 
+/// The private directories a walk works in (output spools; scripts and shell state), gone
+/// when it is dropped.
+pub(super) struct Workspace {
+    work: tempfile::TempDir,
+    scratch: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub(super) fn new() -> std::io::Result<Workspace> {
+        let work = tempfile::Builder::new()
+            .prefix("cairn-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()?;
+        Ok(Workspace {
+            work,
+            scratch: private_memory_dir()?,
+        })
+    }
+
+    /// The engine's settings for a session in this workspace.
+    pub(super) fn settings(
+        &self,
+        mode: Mode,
+        session_id: &str,
+        (cols, rows): (u16, u16),
+        stdin_is_terminal: bool,
+    ) -> Settings {
+        Settings {
+            mode,
+            session_id: session_id.to_string(),
+            operator: operator_name(),
+            host: nix::unistd::gethostname()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            work_dir: self.work.path().to_path_buf(),
+            scratch_dir: self.scratch.path().to_path_buf(),
+            cols,
+            rows,
+            grace: Duration::from_secs(3),
+            ssh_command: std::env::var("CAIRN_SSH_COMMAND").unwrap_or_else(|_| "ssh".into()),
+            stdin_is_terminal,
+        }
+    }
+}
+
 /// cairn's environment, less variables whose name or value is not UTF-8 (said on stderr):
 /// values pass through text everywhere in cairn, and a lossy copy would be a wrong value.
-fn utf8_environment() -> Vec<(String, String)> {
+pub(super) fn utf8_environment() -> Vec<(String, String)> {
     let mut vars = Vec::new();
     for (name, value) in std::env::vars_os() {
         match (name.into_string(), value.into_string()) {

@@ -312,6 +312,29 @@ impl<'r> App<'r> {
                 }
             }
             Event::NoteAdded { .. } => self.message = Some("note saved in the journal".into()),
+            Event::DrillCompared { original, steps } => {
+                // The trainee's walk beside the original, where the output goes.
+                let time = |ms: Option<u64>| {
+                    ms.map_or_else(|| "-".to_string(), crate::journal::clock::duration)
+                };
+                let mut table = format!(
+                    "\r\n\x1b[1mthe drill beside session {original}\x1b[0m\r\n{:<32} {:>10} {:>10}\r\n",
+                    "step", "original", "drill"
+                );
+                for row in steps {
+                    let title = self
+                        .runbook
+                        .step(&row.step)
+                        .map_or(row.step.as_str(), |step| step.title.as_str());
+                    table.push_str(&format!(
+                        "{:<32} {:>10} {:>10}\r\n",
+                        title,
+                        time(row.original_ms),
+                        time(row.drill_ms)
+                    ));
+                }
+                self.pane.feed(table.as_bytes());
+            }
             _ => {}
         }
     }

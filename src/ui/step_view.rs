@@ -266,6 +266,20 @@ fn block_rows(
         ]);
         rows.extend(wrap(&row, room + 2, "│   "));
     }
+    let rehearsed = state
+        .status(&step.id)
+        .and_then(|status| status.blocks.get(&index))
+        .and_then(|status| status.rehearsed.clone());
+    if let Some(stand_in) = rehearsed {
+        let line = Line::from(vec![
+            Span::styled("│ ", border),
+            Span::styled(
+                format!("(a drill: ran `{stand_in}` in its place)"),
+                theme.style("warning"),
+            ),
+        ]);
+        rows.extend(wrap(&line, width, "│   "));
+    }
     if edited.is_some() {
         rows.push(Line::from(vec![
             Span::styled("│ ", border),

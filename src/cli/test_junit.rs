@@ -1,0 +1,108 @@
+//! `cairn test --junit FILE`: the results as JUnit XML, the format CI dashboards read. One
+//! test suite (`cairn test`), one test case per runbook (class: its folder, name: its
+//! file); a failed runbook's case carries why it failed and the end of its transcript, a
+//! skipped one its reason.
+
+use std::fmt::Write;
+
+use super::test::{Tested, Verdict};
+
+/// Text safe inside XML (attributes and text alike). Characters XML 1.0 cannot hold at
+/// all (most control characters, as in terminal output) become U+FFFD.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The last `lines` lines of `text`.
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+pub fn render(results: &[Tested]) -> String {
+    let count = |wanted: fn(&Verdict) -> bool| {
+        results
+            .iter()
+            .filter(|tested| wanted(&tested.verdict))
+            .count()
+    };
+    let failures = count(|verdict| matches!(verdict, Verdict::Failed(_)));
+    let skipped = count(|verdict| matches!(verdict, Verdict::Skipped(_)));
+    let time: f64 = results.iter().map(|tested| tested.seconds).sum();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        xml,
+        "<testsuites name=\"cairn test\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time:.3}\">",
+        results.len()
+    );
+    let _ = writeln!(
+        xml,
+        "  <testsuite name=\"cairn test\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time:.3}\">",
+        results.len()
+    );
+    for tested in results {
+        let folder = tested
+            .path
+            .parent()
+            .map(|dir| dir.display().to_string())
+            .filter(|dir| !dir.is_empty())
+            .unwrap_or_else(|| ".".into());
+        let name = tested.runbook.as_ref().map_or_else(
+            || tested.path.display().to_string(),
+            |runbook| format!("{} ({})", tested.path.display(), runbook.title),
+        );
+        let _ = write!(
+            xml,
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
+            escape(&folder),
+            escape(&name),
+            tested.seconds
+        );
+        match &tested.verdict {
+            Verdict::Passed => xml.push_str("/>\n"),
+            Verdict::Skipped(reason) => {
+                let _ = writeln!(
+                    xml,
+                    ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                    escape(reason)
+                );
+            }
+            Verdict::Failed(why) => {
+                let _ = writeln!(
+                    xml,
+                    ">\n      <failure message=\"{}\" type=\"failed\">{}</failure>\n    </testcase>",
+                    escape(why),
+                    escape(&tail(&tested.transcript, 60))
+                );
+            }
+        }
+    }
+    xml.push_str("  </testsuite>\n</testsuites>\n");
+    xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_keeps_xml_well_formed() {
+        assert_eq!(
+            escape("a<b & \"c\"\x1b[0m"),
+            "a&lt;b &amp; &quot;c&quot;\u{FFFD}[0m"
+        );
+    }
+}
