@@ -540,3 +540,32 @@ fn the_step_text_scrolls_by_hand_and_stays_put() {
         "a frame does not scroll it back"
     );
 }
+
+#[test]
+fn a_replayed_drill_ends_beside_the_original() {
+    let runbook = runbook();
+    let mut screen = Screen::new(&runbook);
+    screen.app.mode = Mode::Drill.label();
+    screen.at_first_block();
+    screen.after_first_block(0);
+    screen.app.waiting = None;
+    screen.event(Event::DrillCompared {
+        original: "0c1d2e3f".into(),
+        steps: vec![
+            crate::session::recording::ComparedStep {
+                step: "check-replication-lag".into(),
+                original_ms: Some(95_000),
+                drill_ms: Some(41_000),
+            },
+            crate::session::recording::ComparedStep {
+                step: "promote-the-standby".into(),
+                original_ms: Some(310_000),
+                drill_ms: None,
+            },
+        ],
+    });
+    let text = format!("{}", screen.draw(160, 48).backend());
+    assert!(text.contains("the drill beside session 0c1d2e3f"), "{text}");
+    assert!(text.contains("DRILL"), "{text}");
+    snapshots!("drill_compared", screen);
+}
