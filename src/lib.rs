@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod exec;
+pub mod export;
 pub mod journal;
 pub mod runbook;
 pub mod session;

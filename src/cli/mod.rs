@@ -5,6 +5,7 @@ mod ask;
 mod auto;
 mod check;
 mod drill;
+mod export;
 mod files;
 mod log;
 mod outline;
@@ -61,6 +62,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Replay a recorded session, read-only; --follow watches one as it happens.
     Review(review::ReviewArgs),
+    /// Write a recorded session as a Markdown transcript, an asciicast, HTML, JSON or JUnit XML.
+    Export(export::ExportArgs),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -101,6 +104,7 @@ where
         Command::Resume(args) => resume::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Review(args) => review::run(&args),
+        Command::Export(args) => export::run(&args),
         Command::Drill(args) => drill::run(&args),
         Command::Test(args) => test::run(&args),
     }
