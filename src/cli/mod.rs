@@ -13,6 +13,7 @@ mod resume;
 mod review;
 mod run;
 mod show;
+mod stats;
 mod test;
 mod test_junit;
 mod test_plan;
@@ -58,6 +59,8 @@ enum Command {
     Resume(resume::ResumeArgs),
     /// List the sessions in the journal, newest first.
     Log(log::LogArgs),
+    /// Per runbook: sessions, live and drills, operators, last use, stale drills.
+    Stats(stats::StatsArgs),
     /// Check that a session's record in the journal is whole (exit 1 names the first bad commit).
     Verify(verify::VerifyArgs),
     /// Replay a recorded session, read-only; --follow watches one as it happens.
@@ -107,6 +110,7 @@ where
         Command::Export(args) => export::run(&args),
         Command::Drill(args) => drill::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Stats(args) => stats::run(&args),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod layout;
 pub mod message;
 pub mod push;
 pub mod reader;
+pub mod stats;
 pub mod verify;
 mod writer;
 

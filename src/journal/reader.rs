@@ -13,6 +13,9 @@ use crate::session::{Event, Stamped};
 pub struct Summary {
     pub id: String,
     pub branch: String,
+    /// The tip of the session's branch (not printed).
+    #[serde(skip)]
+    pub tip: Option<Oid>,
     pub runbook: String,
     pub title: String,
     pub operator: String,
@@ -100,6 +103,49 @@ fn last_event(repo: &Repository, tree: &Tree<'_>) -> Result<Option<(Stamped, u64
     Ok(Some((event, count)))
 }
 
+/// The step a session failed at: the last failure among its last events (a failed
+/// session ends right after it). Reads from the end, a few events at most.
+pub fn failed_step(repo: &Repository, tip: Oid) -> Result<Option<String>, JournalError> {
+    const LOOK_BACK: usize = 50;
+    let tree = repo.find_commit(tip)?.tree()?;
+    let Some(buckets) = folder(repo, &tree, "events")? else {
+        return Ok(None);
+    };
+    let mut read = 0;
+    for bucket in buckets.iter().rev() {
+        let Some(bucket) = bucket.to_object(repo)?.into_tree().ok() else {
+            continue;
+        };
+        for entry in bucket.iter().rev() {
+            read += 1;
+            if read > LOOK_BACK {
+                return Ok(None);
+            }
+            let blob = repo.find_blob(entry.id())?;
+            let stamped: Stamped =
+                serde_json::from_slice(blob.content()).map_err(JournalError::json)?;
+            let failed = match &stamped.event {
+                Event::StepFinished { step, outcome }
+                | Event::BlockFinished { step, outcome, .. }
+                    if *outcome != crate::session::Outcome::Ok =>
+                {
+                    Some(step.clone())
+                }
+                Event::CommandFinished { at, outcome, .. }
+                    if *outcome != crate::session::Outcome::Ok =>
+                {
+                    Some(at.step.clone())
+                }
+                _ => None,
+            };
+            if failed.is_some() {
+                return Ok(failed);
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// Every session in the journal (and those fetched from `remote`), newest first.
 pub fn list(journal: &Journal, remote: Option<&str>) -> Result<Vec<Summary>, JournalError> {
     let repo = journal.repository()?;
@@ -120,6 +166,7 @@ pub fn list(journal: &Journal, remote: Option<&str>) -> Result<Vec<Summary>, Jou
         summaries.push(Summary {
             id: file.id.clone(),
             branch,
+            tip: Some(tip),
             runbook: file.runbook.clone(),
             title: file.title.clone(),
             operator: file.operator.clone(),
