@@ -33,17 +33,10 @@ fn now_ms() -> u64 {
 fn gather(journal: &Journal) -> Result<Vec<RunbookStats>, JournalError> {
     let summaries = journal::reader::list(journal, None)?;
     let repo = journal.repository()?;
-    let mut failed_at = BTreeMap::new();
-    for summary in summaries
+    let failed_at: BTreeMap<String, String> = summaries
         .iter()
-        .filter(|summary| summary.outcome == "failed")
-    {
-        if let Some(tip) = summary.tip {
-            if let Some(step) = journal::reader::failed_step(&repo, tip)? {
-                failed_at.insert(summary.id.clone(), step);
-            }
-        }
-    }
+        .filter_map(|summary| Some((summary.id.clone(), summary.failed_step.clone()?)))
+        .collect();
     // Each runbook's review interval: from the file as it is now, else as last walked.
     let mut review_days = BTreeMap::new();
     let mut newest: BTreeMap<&str, &journal::Summary> = BTreeMap::new();

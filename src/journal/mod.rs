@@ -12,6 +12,7 @@ pub mod message;
 pub mod push;
 pub mod reader;
 pub mod stats;
+mod summary_cache;
 pub mod verify;
 mod writer;
 

@@ -4,12 +4,13 @@
 use git2::{Oid, Repository, Tree};
 use serde::Serialize;
 
+use super::summary_cache::SummaryCache;
 use super::writer::SessionFile;
 use super::{clock, Journal, JournalError};
 use crate::session::{Event, Stamped};
 
 /// One line of `cairn log`.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Summary {
     pub id: String,
     pub branch: String,
@@ -28,6 +29,9 @@ pub struct Summary {
     /// still running, or cut short).
     pub outcome: String,
     pub events: u64,
+    /// For a failed session, the step it failed at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_step: Option<String>,
 }
 
 /// A session found in the journal.
@@ -42,6 +46,7 @@ pub struct SessionRecord {
 /// it does not have itself.
 fn sessions(repo: &Repository, remote: Option<&str>) -> Result<Vec<(String, Oid)>, JournalError> {
     let mut found: Vec<(String, Oid)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut places = vec!["refs/heads/".to_string()];
     places.extend(remote.map(|remote| format!("refs/remotes/{remote}/")));
     for place in places {
@@ -51,7 +56,7 @@ fn sessions(repo: &Repository, remote: Option<&str>) -> Result<Vec<(String, Oid)
                 continue;
             };
             let branch = name.trim_start_matches(place.as_str()).to_string();
-            if !found.iter().any(|(known, _)| *known == branch) {
+            if seen.insert(branch.clone()) {
                 found.push((branch, tip));
             }
         }
@@ -146,41 +151,63 @@ pub fn failed_step(repo: &Repository, tip: Oid) -> Result<Option<String>, Journa
     Ok(None)
 }
 
-/// Every session in the journal (and those fetched from `remote`), newest first.
+/// Every session in the journal (and those fetched from `remote`), newest first. Sessions
+/// whose branch has not moved since the last listing come from the summary cache.
 pub fn list(journal: &Journal, remote: Option<&str>) -> Result<Vec<Summary>, JournalError> {
     let repo = journal.repository()?;
-    let mut summaries = Vec::new();
-    for (branch, tip) in sessions(&repo, remote)? {
-        let tree = repo.find_commit(tip)?.tree()?;
-        let file = session_file(&repo, &tree)?;
-        let (outcome, last_ms, events) = match last_event(&repo, &tree)? {
-            Some((stamped, count)) => {
-                let outcome = match &stamped.event {
-                    Event::SessionEnded { outcome } => outcome.word().to_string(),
-                    _ => "unfinished".to_string(),
-                };
-                (outcome, stamped.at_ms, count)
-            }
-            None => ("unfinished".to_string(), file.started_ms, 0),
-        };
-        summaries.push(Summary {
-            id: file.id.clone(),
-            branch,
-            tip: Some(tip),
-            runbook: file.runbook.clone(),
-            title: file.title.clone(),
-            operator: file.operator.clone(),
-            host: file.host.clone(),
-            mode: file.mode,
-            started: clock::timestamp(file.started_ms),
-            started_ms: file.started_ms,
-            duration_ms: last_ms.saturating_sub(file.started_ms),
-            outcome,
-            events,
-        });
+    let mut cache = SummaryCache::load(journal.dir());
+    let branches = sessions(&repo, remote)?;
+    let mut summaries = Vec::with_capacity(branches.len());
+    for (branch, tip) in &branches {
+        if let Some(summary) = cache.get(branch, *tip) {
+            summaries.push(summary);
+            continue;
+        }
+        let summary = summarize(&repo, branch, *tip)?;
+        cache.put(branch, *tip, &summary);
+        summaries.push(summary);
     }
+    cache.keep_only(&branches.iter().map(|(branch, _)| branch.as_str()).collect());
+    cache.save();
     summaries.sort_by(|a, b| b.started_ms.cmp(&a.started_ms).then(b.id.cmp(&a.id)));
     Ok(summaries)
+}
+
+/// The summary of the session on `branch`, read at `tip`.
+fn summarize(repo: &Repository, branch: &str, tip: Oid) -> Result<Summary, JournalError> {
+    let tree = repo.find_commit(tip)?.tree()?;
+    let file = session_file(repo, &tree)?;
+    let (outcome, last_ms, events) = match last_event(repo, &tree)? {
+        Some((stamped, count)) => {
+            let outcome = match &stamped.event {
+                Event::SessionEnded { outcome } => outcome.word().to_string(),
+                _ => "unfinished".to_string(),
+            };
+            (outcome, stamped.at_ms, count)
+        }
+        None => ("unfinished".to_string(), file.started_ms, 0),
+    };
+    let failed_step = if outcome == "failed" {
+        failed_step(repo, tip)?
+    } else {
+        None
+    };
+    Ok(Summary {
+        id: file.id.clone(),
+        branch: branch.to_string(),
+        tip: Some(tip),
+        runbook: file.runbook.clone(),
+        title: file.title.clone(),
+        operator: file.operator.clone(),
+        host: file.host.clone(),
+        mode: file.mode,
+        started: clock::timestamp(file.started_ms),
+        started_ms: file.started_ms,
+        duration_ms: last_ms.saturating_sub(file.started_ms),
+        outcome,
+        events,
+        failed_step,
+    })
 }
 
 /// The session whose id starts with `prefix` (a unique prefix is enough).

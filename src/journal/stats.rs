@@ -148,6 +148,7 @@ mod tests {
             id: id.into(),
             branch: format!("sessions/{id}"),
             tip: None,
+            failed_step: None,
             runbook: runbook.into(),
             title: runbook.trim_end_matches(".md").into(),
             operator: operator.into(),

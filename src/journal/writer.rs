@@ -280,6 +280,7 @@ impl Recorder for SessionWriter {
     }
 
     fn finish(&mut self) -> Option<String> {
+        maintain(self.journal.dir());
         let status = self.pusher.take()?.finish(PUSH_WAIT);
         Some(match status {
             PushStatus::Pushed { remote } => format!("pushed to {remote}"),
@@ -287,6 +288,27 @@ impl Recorder for SessionWriter {
                 "not pushed to {remote} ({error}); the next walk with this journal pushes it again"
             ),
         })
+    }
+}
+
+/// Lets git keep the journal compact (`git gc --auto`: it packs objects and refs once
+/// enough are loose, and does nothing otherwise), in the background: one loose file per
+/// object and per session branch would make listing years of sessions slow. Nothing waits
+/// for it; without a `git` on the machine it is simply not done.
+fn maintain(dir: &std::path::Path) {
+    let child = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["gc", "--auto", "--quiet"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Ok(mut child) = child {
+        // Reaped when it ends; if cairn exits first, the system adopts it.
+        let _ = std::thread::Builder::new()
+            .name("cairn-git-gc".into())
+            .spawn(move || child.wait());
     }
 }
 
