@@ -143,8 +143,12 @@ fn parse_value(
                 if c as u32 == quote as u32 {
                     return Ok((value, at + index + 1));
                 }
+                // Only `\"` and `\\` are escapes (as docs/format.md says): any other
+                // backslash is kept, so `expect_output="saved \d+ lines"` keeps its `\d`.
                 if c == '\\' && quote == b'"' {
-                    if let Some((_, escaped)) = chars.next() {
+                    let next = text[at + index + 1..].chars().next();
+                    if let Some(escaped @ ('"' | '\\')) = next {
+                        chars.next();
                         value.push(escaped);
                         continue;
                     }
@@ -266,6 +270,18 @@ mod tests {
             vec![
                 ("expect".into(), Value::from("0,1")),
                 ("cmd".into(), Value::from("a b")),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_quote_and_backslash_are_escaped_in_double_quotes() {
+        assert_eq!(
+            pairs(r#"expect_output="saved \d+ lines\s*$" path="C:\\x" say="a \"b\"""#),
+            vec![
+                ("expect_output".into(), Value::from(r"saved \d+ lines\s*$")),
+                ("path".into(), Value::from(r"C:\x")),
+                ("say".into(), Value::from(r#"a "b""#)),
             ]
         );
     }

@@ -89,6 +89,8 @@ pub struct App<'r> {
     pub fullscreen: bool,
     /// A review of a recorded session: nothing can be run, answered or added.
     pub review: bool,
+    /// The command in the foreground (not a `background` block), for the pane's title.
+    pub foreground: Option<crate::session::CommandRef>,
     /// How sharing the journal stands, when it has a remote.
     pub sharing: Option<crate::journal::push::Sharing>,
 }
@@ -130,6 +132,7 @@ impl<'r> App<'r> {
             has_output: false,
             fullscreen: false,
             review: false,
+            foreground: None,
             sharing: None,
         }
     }
@@ -301,10 +304,21 @@ impl<'r> App<'r> {
                     self.focus = Focus::Program;
                     self.fullscreen = true;
                 }
+                let background = self
+                    .runbook
+                    .step(&at.step)
+                    .and_then(|step| step.blocks.get(at.block))
+                    .is_some_and(|block| block.options.background);
+                if !background {
+                    self.foreground = Some(at.clone());
+                }
                 let text = text.trim_end().replace('\n', " ⏎ ");
                 self.pane.start_command(&format!("{cwd} $ {text}"));
             }
-            Event::CommandFinished { .. } => {
+            Event::CommandFinished { at, .. } => {
+                if self.foreground.as_ref() == Some(at) {
+                    self.foreground = None;
+                }
                 self.terminal = None;
                 self.fullscreen = false;
                 if self.focus == Focus::Program {

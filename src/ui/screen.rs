@@ -116,7 +116,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App<'_>) {
     }
     .render(areas.tree, buffer);
     draw_step(app, areas.step, buffer);
-    let title = app.state.running.iter().next().map_or_else(
+    let title = app.foreground.as_ref().map_or_else(
         || "output".to_string(),
         |at| format!("{} · block {}", at.step, at.block + 1),
     );

@@ -270,6 +270,28 @@ fn block_rows(
         .status(&step.id)
         .and_then(|status| status.blocks.get(&index))
         .and_then(|status| status.rehearsed.clone());
+    // Before it runs, a drill says what it will do instead of the block.
+    let drill = state.mode() == Some(crate::session::Mode::Drill);
+    let ran = state
+        .status(&step.id)
+        .and_then(|status| status.blocks.get(&index))
+        .is_some_and(|status| status.outcome.is_some());
+    if let (true, false, None, Some(rehearsal)) = (drill, ran, &rehearsed, &block.options.rehearsal)
+    {
+        let text = match rehearsal {
+            crate::runbook::options::Rehearsal::Skip => {
+                "in a drill: not run (rehearsal=skip)".to_string()
+            }
+            crate::runbook::options::Rehearsal::Run(command) => {
+                format!("in a drill, runs instead: {command}")
+            }
+        };
+        let line = Line::from(vec![
+            Span::styled("│ ", border),
+            Span::styled(text, theme.style("warning")),
+        ]);
+        rows.extend(wrap(&line, width, "│   "));
+    }
     if let Some(stand_in) = rehearsed {
         let line = Line::from(vec![
             Span::styled("│ ", border),
