@@ -39,22 +39,6 @@ fn events(journal: &Path, id: &str) -> Vec<Value> {
     found.into_iter().map(|(_, event)| event).collect()
 }
 
-/// The session id `cairn run`/`drill` printed.
-fn session_of(run: &Run) -> String {
-    let line = run
-        .stdout
-        .lines()
-        .find(|line| line.starts_with("recorded in"))
-        .unwrap_or_else(|| panic!("no session in:\n{}", run.stdout));
-    line.split("as session ")
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 fn kinds(events: &[Value], kind: &str) -> Vec<Value> {
     events
         .iter()
@@ -147,7 +131,7 @@ fn a_drill_runs_stand_ins_skips_what_it_must_and_is_recorded_as_a_drill() {
         "blocks without rehearsal= run"
     );
 
-    let id = session_of(&run);
+    let id = Run::session_id(&run);
     let listed = cairn(
         dir.path(),
         &["log", "--journal", "journal", "--format", "json"],
@@ -184,7 +168,7 @@ fn a_replay_follows_the_recorded_incident_and_runs_nothing() {
         ],
     );
     live.expect_code(0);
-    let original = session_of(&live);
+    let original = Run::session_id(&live);
     for file in ["removed-for-real", "restarted-for-real", "paged-for-real"] {
         let path = dir.path().join(file);
         assert!(path.exists(), "the live walk ran {file}");
@@ -229,7 +213,7 @@ fn a_replay_follows_the_recorded_incident_and_runs_nothing() {
             .collect()
     };
     let before = events(&journal, &original);
-    let after = events(&journal, &session_of(&drill));
+    let after = events(&journal, &Run::session_id(&drill));
     assert_eq!(path(&after), path(&before));
     let exits = |events: &[Value]| -> Vec<Value> {
         kinds(events, "command_finished")
@@ -263,7 +247,7 @@ fn a_block_the_recording_never_ran_is_not_made_up() {
         &["run", "--auto", "short.md", "--journal", "journal"],
     );
     live.expect_code(0);
-    let original = session_of(&live);
+    let original = Run::session_id(&live);
     // The runbook grew a block since the incident.
     std::fs::write(
         dir.path().join("short.md"),

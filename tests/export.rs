@@ -116,7 +116,7 @@ impl Walked {
             &[],
         );
         run.expect_code(0);
-        let id = session_id(&run);
+        let id = Run::session_id(&run);
         Walked { dir, id }
     }
 
@@ -144,19 +144,6 @@ impl Walked {
         .stdout_has(&format!("exported session {}", self.id));
         self.path(name)
     }
-}
-
-fn session_id(run: &Run) -> String {
-    let line = run
-        .stdout
-        .lines()
-        .find(|line| line.starts_with("recorded in"))
-        .unwrap_or_else(|| panic!("no session recorded:\n{}", run.stdout));
-    line.split("as session ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .unwrap()
-        .to_string()
 }
 
 fn read(path: &Path) -> String {
@@ -601,7 +588,7 @@ fn a_note_taken_in_the_ui_is_in_every_transcript() {
         stdout: screen,
         stderr: String::new(),
     };
-    let id = session_id(&run);
+    let id = Run::session_id(&run);
     let export = |format: &str| {
         let run = cairn_with(
             dir.path(),

@@ -34,18 +34,7 @@ fn walk(dir: &Path) -> String {
         ],
     );
     run.expect_code(0);
-    let line = run
-        .stdout
-        .lines()
-        .find(|line| line.starts_with("recorded in"))
-        .unwrap();
-    line.split("as session ")
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .to_string()
+    run.session_id()
 }
 
 fn branch(journal: &Path) -> String {

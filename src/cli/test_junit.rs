@@ -6,25 +6,7 @@
 use std::fmt::Write;
 
 use super::test::{Tested, Verdict};
-
-/// Text safe inside XML (attributes and text alike). Characters XML 1.0 cannot hold at
-/// all (most control characters, as in terminal output) become U+FFFD.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::export::escape_markup as escape;
 
 /// The last `lines` lines of `text`.
 fn tail(text: &str, lines: usize) -> String {
@@ -92,17 +74,4 @@ pub fn render(results: &[Tested]) -> String {
     }
     xml.push_str("  </testsuite>\n</testsuites>\n");
     xml
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping_keeps_xml_well_formed() {
-        assert_eq!(
-            escape("a<b & \"c\"\x1b[0m"),
-            "a&lt;b &amp; &quot;c&quot;\u{FFFD}[0m"
-        );
-    }
 }

@@ -1,17 +1,7 @@
 //! Text helpers the formats share: the first line of a command, the end of a long output
 //! (what a format shows of it, and a note of what it cut), numbers and sizes for people.
 
-/// The first line of `text`, cut to `limit` characters, with `…` when anything was left out.
-pub fn first_line(text: &str, limit: usize) -> String {
-    let text = text.trim_start_matches('\n');
-    let line = text.lines().next().unwrap_or_default();
-    let more = text.lines().nth(1).is_some();
-    let mut short: String = line.chars().take(limit).collect();
-    if more || line.chars().count() > limit {
-        short.push('…');
-    }
-    short
-}
+pub use crate::journal::message::first_line;
 
 /// The end of an output: what a format shows of a long one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

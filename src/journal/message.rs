@@ -38,7 +38,9 @@ fn seconds(ms: u64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
 }
 
-fn first_line(text: &str, limit: usize) -> String {
+/// The first line of `text`, cut to `limit` characters, with `…` when anything was left out.
+pub fn first_line(text: &str, limit: usize) -> String {
+    let text = text.trim_start_matches('\n');
     let line = text.lines().next().unwrap_or_default();
     let more = text.lines().nth(1).is_some();
     let mut short: String = line.chars().take(limit).collect();

@@ -119,3 +119,19 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+impl Run {
+    /// The session id a walk printed ("recorded in DIR as session ID …").
+    pub fn session_id(&self) -> String {
+        let line = self
+            .stdout
+            .lines()
+            .find(|line| line.starts_with("recorded in"))
+            .unwrap_or_else(|| panic!("no session recorded:\n{}", self.stdout));
+        line.split("as session ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .unwrap()
+            .to_string()
+    }
+}
