@@ -282,6 +282,7 @@ fn walk(
         params,
         choices: plan.choices.clone(),
         yes: plan.yes,
+        offer_defaults: false,
     };
     let env = Environment::new(utf8_environment(), start_dir(runbook));
     let mut engine = Engine::new(

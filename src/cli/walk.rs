@@ -138,7 +138,9 @@ impl Walk<'_> {
             params: self.flags.params.iter().cloned().collect(),
             choices: self.flags.choices.iter().cloned().collect(),
             yes: self.flags.yes,
+            offer_defaults: false,
         };
+        answers.offer_defaults = ui.is_some() && self.replay.is_none();
         if let (Some(replay), None) = (&self.replay, &ui) {
             // Headless, a replay takes the recorded answers where the flags give none; it
             // runs nothing, so confirming is safe.

@@ -36,6 +36,8 @@ pub struct Answers {
     pub choices: BTreeMap<String, usize>,
     /// `--yes`: every confirmation is answered.
     pub yes: bool,
+    /// Someone is there to ask (the UI): a param's default is offered, not taken unasked.
+    pub offer_defaults: bool,
 }
 
 impl Answers {

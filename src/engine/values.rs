@@ -42,6 +42,9 @@ impl Engine<'_> {
                     used_at: self.variable_use(block, name),
                 };
                 match operator.value(&ask) {
+                    Some(value) if ask.default.as_ref() == Some(&value) => {
+                        (value, ValueSource::Default)
+                    }
                     Some(value) => (value, ValueSource::Prompt),
                     None if self.settings.mode == crate::session::Mode::DryRun => continue,
                     None => return Err(Stop::Unanswered(Box::new(ask))),
@@ -89,15 +92,16 @@ impl Engine<'_> {
                 continue;
             }
             let param = self.runbook.params.iter().find(|param| &param.name == name);
+            let default = param.and_then(|param| param.default.clone());
             let (value, source) = if let Some(value) = self.answers.params.get(name) {
                 (value.clone(), ValueSource::Flag)
-            } else if let Some(default) = param.and_then(|param| param.default.clone()) {
-                (default, ValueSource::Default)
+            } else if let (Some(default), false) = (&default, self.answers.offer_defaults) {
+                (default.clone(), ValueSource::Default)
             } else if param.is_some() || block.undefined.contains(name) {
                 let ask = Ask {
                     name: name.clone(),
                     prompt: param.and_then(|param| param.prompt.clone()),
-                    default: None,
+                    default,
                     choices: param.map(|param| param.choices.clone()).unwrap_or_default(),
                     secret: param.is_some_and(|param| param.secret) || is_secret_name(name),
                     used_at: self.variable_use(block, name),
