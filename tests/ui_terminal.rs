@@ -458,3 +458,46 @@ fn the_status_bar_says_when_the_journal_is_pushed() {
     let branches = common::git(&remote, &["for-each-ref", "--format=%(refname)"]);
     assert!(branches.contains("refs/heads/sessions/"), "{branches}");
 }
+
+#[test]
+fn review_lists_the_sessions_and_steps_through_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("two.md"),
+        "# Two\n\n## First\n\n```bash\necho first-output\n```\n\n## Second\n\n```bash\necho second-output\n```\n",
+    )
+    .unwrap();
+    let cairn = env!("CARGO_BIN_EXE_cairn");
+    for command in ["run", "drill"] {
+        let status = std::process::Command::new(cairn)
+            .current_dir(dir.path())
+            .args([command, "--auto", "two.md", "--journal", "journal"])
+            .env("XDG_CONFIG_HOME", dir.path().join(".config"))
+            .stdout(std::process::Stdio::null())
+            .stdin(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let command = format!(
+        "cd {} && NO_COLOR=1 XDG_CONFIG_HOME=.config {cairn} review --journal journal; echo EXIT=$?; sleep 60",
+        dir.path().display()
+    );
+    let tmux = Tmux::start_sized(dir.path(), &command, 100, 32);
+    tmux.wait_visible("Sessions · 2 of 2");
+    tmux.type_text("mode:drill");
+    tmux.wait_visible("Sessions · 1 of 2");
+    tmux.keys(&["Enter"]);
+    tmux.wait_visible("REVIEW");
+    tmux.wait_visible("The walk is over (completed)");
+    tmux.wait_visible("│second-output");
+    // Back through the record: the second step had not begun.
+    tmux.keys(&["[", "[", "["]);
+    let screen = tmux.wait_visible("of the session");
+    assert!(!screen.contains("│second-output"), "{screen}");
+    tmux.keys(&["t"]);
+    tmux.wait_visible("Timeline");
+    tmux.keys(&["Down", "Down", "Enter"]);
+    tmux.keys(&["q"]);
+    tmux.wait_visible("EXIT=0");
+}

@@ -49,13 +49,7 @@ fn resume(args: &ResumeArgs) -> Result<i32, JournalError> {
                 "the runbook {path} changed since session {} started:",
                 record.file.id
             );
-            let diff = similar::TextDiff::from_lines(&stored, &now);
-            print!(
-                "{}",
-                diff.unified_diff()
-                    .context_radius(2)
-                    .header("as the session ran it", "as it is now")
-            );
+            print!("{}", runbook_diff(&stored, &now));
             println!("the walk goes on with the runbook as it is now");
             let ui_next = !args.flags.auto
                 && std::io::stdin().is_terminal()
@@ -105,4 +99,13 @@ fn resume(args: &ResumeArgs) -> Result<i32, JournalError> {
         events,
         runbook_changed,
     }))
+}
+
+/// How a runbook changed: a unified diff from the text a session ran to the text now.
+pub(super) fn runbook_diff(as_run: &str, now: &str) -> String {
+    similar::TextDiff::from_lines(as_run, now)
+        .unified_diff()
+        .context_radius(2)
+        .header("as the session ran it", "as it is now")
+        .to_string()
 }

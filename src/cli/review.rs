@@ -20,9 +20,10 @@ use crate::ui::status_bar::JournalState;
 
 #[derive(Args, Debug)]
 pub struct ReviewArgs {
-    /// The session: its id as `cairn log` prints it (a unique prefix is enough).
+    /// The session: its id as `cairn log` prints it (a unique prefix is enough). Without
+    /// one, on a terminal, a list of the sessions to pick from.
     #[arg(value_name = "SESSION")]
-    pub session: String,
+    pub session: Option<String>,
     /// Keep showing the session as it grows, until it ends.
     #[arg(long)]
     pub follow: bool,
@@ -37,8 +38,16 @@ pub fn run(args: &ReviewArgs) -> i32 {
         Err(code) => return code,
     };
     let dir = journal::default_dir(args.journal.as_deref(), &settings);
+    let session = match &args.session {
+        Some(session) => session.clone(),
+        None => match pick_session(&dir, &settings) {
+            Ok(Some(session)) => session,
+            Ok(None) => return EXIT_OK,
+            Err(code) => return code,
+        },
+    };
     let found = Journal::existing(&dir).and_then(|journal| {
-        let record = journal::reader::find(&journal, &args.session)?;
+        let record = journal::reader::find(&journal, &session)?;
         let repo = journal.repository()?;
         let text = journal::reader::runbook_text(&repo, record.tip)?;
         Ok((journal, record, text))
@@ -81,6 +90,10 @@ pub fn run(args: &ReviewArgs) -> i32 {
             NoteQueue::default(),
         );
         app.review = true;
+        app.runbook_diff = std::fs::read_to_string(&record.file.runbook)
+            .ok()
+            .filter(|now| *now != text)
+            .map(|now| super::resume::runbook_diff(&text, &now));
         app.interrupt = interrupt.clone();
         match crate::ui::run::walk(&mut app, &interrupt, replay) {
             Ok(replayed) => replayed,
@@ -103,4 +116,36 @@ pub fn run(args: &ReviewArgs) -> i32 {
             EXIT_FAILED
         }
     }
+}
+
+/// The session the operator picks from the journal's list (`None`: they left).
+fn pick_session(
+    dir: &std::path::Path,
+    settings: &crate::config::Config,
+) -> Result<Option<String>, i32> {
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        print_error(&"name the session to review (`cairn log` lists them): cairn review SESSION");
+        return Err(EXIT_USAGE);
+    }
+    let sessions = Journal::existing(dir)
+        .and_then(|journal| journal::reader::list(&journal, None))
+        .map_err(|error| {
+            print_error(&error.to_string());
+            EXIT_FAILED
+        })?;
+    if sessions.is_empty() {
+        println!(
+            "no sessions in {} yet; `cairn run RUNBOOK` records one",
+            dir.display()
+        );
+        return Ok(None);
+    }
+    let (theme, _) = crate::ui::setup(settings).map_err(|error| {
+        print_error(&error);
+        EXIT_USAGE
+    })?;
+    crate::ui::session_list::pick(sessions, &theme).map_err(|error| {
+        print_error(&format!("the terminal UI failed: {error}"));
+        EXIT_FAILED
+    })
 }

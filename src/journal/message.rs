@@ -77,6 +77,11 @@ pub fn message(stamped: &Stamped, session: &str, steps: &StepNames) -> String {
     message
 }
 
+/// The one-line summary of `event` (a commit's subject; a line of the review's timeline).
+pub fn summary(event: &Event, steps: &StepNames) -> String {
+    summary_and_body(event, steps).0
+}
+
 fn summary_and_body(event: &Event, steps: &StepNames) -> (String, Option<String>) {
     match event {
         Event::SessionStarted(info) => (

@@ -12,6 +12,7 @@ use super::pty_keys::{key_bytes, paste_bytes};
 use super::status_bar::JournalState;
 use super::terminal_pane::TerminalPane;
 use super::theme::Theme;
+use super::timeline::Timeline;
 use crate::engine::Action;
 use crate::exec::{Interrupt, TerminalHandle};
 use crate::runbook::Runbook;
@@ -91,6 +92,11 @@ pub struct App<'r> {
     pub review: bool,
     /// The command in the foreground (not a `background` block), for the pane's title.
     pub foreground: Option<crate::session::CommandRef>,
+    /// A review's record, to stand at any moment of it.
+    pub timeline: Timeline,
+    /// A review: the runbook as the session ran it against the file now (a unified diff),
+    /// or `None` when they are the same.
+    pub runbook_diff: Option<String>,
     /// How sharing the journal stands, when it has a remote.
     pub sharing: Option<crate::journal::push::Sharing>,
 }
@@ -133,6 +139,8 @@ impl<'r> App<'r> {
             fullscreen: false,
             review: false,
             foreground: None,
+            timeline: Timeline::default(),
+            runbook_diff: None,
             sharing: None,
         }
     }
@@ -158,6 +166,45 @@ impl<'r> App<'r> {
                 terminal.resize(cols, rows);
             }
         }
+    }
+
+    /// A review stands at timeline item `index` (`None`: the end): the view is rebuilt from
+    /// the record up to there.
+    pub fn stand_at(&mut self, index: Option<usize>) {
+        self.timeline.at = index;
+        let upto = self.timeline.position();
+        let items: Vec<crate::ui::timeline::Item> =
+            self.timeline.items.iter().take(upto + 1).cloned().collect();
+        let (rows, cols) = self.pane.size();
+        self.pane = TerminalPane::new(rows, cols);
+        self.state = SessionState::default();
+        self.has_output = false;
+        self.foreground = None;
+        for item in &items {
+            match item {
+                crate::ui::timeline::Item::Event(stamped) => self.on_event(stamped),
+                crate::ui::timeline::Item::Output(bytes) => self.pane.feed(bytes),
+            }
+        }
+        self.pane.catch_up();
+        let at = items.iter().rev().find_map(|item| match item {
+            crate::ui::timeline::Item::Event(stamped) => Some(stamped.at_ms),
+            crate::ui::timeline::Item::Output(_) => None,
+        });
+        let start = self.state.started_ms.unwrap_or(0);
+        self.message = Some(match (index, at) {
+            (None, _) => "at the end of the record".into(),
+            (Some(_), Some(at)) => {
+                let seconds = at.saturating_sub(start) / 1000;
+                format!(
+                    "at {:02}:{:02}:{:02} of the session · [ ] step through · t timeline",
+                    seconds / 3600,
+                    seconds / 60 % 60,
+                    seconds % 60
+                )
+            }
+            (Some(_), None) => "at the start of the record".into(),
+        });
     }
 
     /// Where notes written while a command runs wait for the engine.
@@ -206,8 +253,19 @@ impl<'r> App<'r> {
         !self.state.running.is_empty()
     }
 
-    /// Takes one message from the engine.
+    /// Takes one message from the engine (or, in a review, the replay).
     pub fn on_message(&mut self, message: ToUi) {
+        if self.review {
+            match &message {
+                ToUi::Event(stamped) => self.timeline.push_event(stamped),
+                ToUi::Output(bytes) => self.timeline.push_output(bytes),
+                _ => {}
+            }
+            // Standing at an earlier moment: the view stays there.
+            if self.timeline.at.is_some() {
+                return;
+            }
+        }
         match message {
             ToUi::Event(stamped) => self.on_event(&stamped),
             ToUi::Output(bytes) => self.pane.feed_later(&bytes),
@@ -435,6 +493,43 @@ impl<'r> App<'r> {
     fn command(&mut self, command: Command) -> Effect {
         if self.review {
             match command {
+                Command::PrevEvent | Command::NextEvent => {
+                    let forward = command == Command::NextEvent;
+                    match self.timeline.next_landmark(forward) {
+                        Some(index) => self.stand_at(Some(index)),
+                        None if forward => self.stand_at(None),
+                        None => self.message = Some("at the start of the record".into()),
+                    }
+                    return Effect::None;
+                }
+                Command::Timeline => {
+                    let steps = crate::journal::message::StepNames::of(self.runbook);
+                    let entries = self.timeline.lines(&steps);
+                    let here = self.timeline.position();
+                    let selected = entries
+                        .iter()
+                        .rposition(|(index, _)| *index <= here)
+                        .unwrap_or(0);
+                    self.popup = Some(Popup::Timeline { entries, selected });
+                    return Effect::None;
+                }
+                Command::Diff => {
+                    let lines: Vec<String> = match &self.runbook_diff {
+                        Some(diff) => diff.lines().map(str::to_string).collect(),
+                        None => {
+                            vec!["The runbook is the same now as when this session ran it.".into()]
+                        }
+                    };
+                    self.popup = Some(Popup::Lines {
+                        title: " The runbook: as run → as it is now ".into(),
+                        lines,
+                        scroll: 0,
+                    });
+                    return Effect::None;
+                }
+                _ => {}
+            }
+            match command {
                 Command::Run
                 | Command::Skip
                 | Command::SkipStep
@@ -525,6 +620,10 @@ impl<'r> App<'r> {
                 }
             }
             Command::Unfocus => {}
+            Command::Timeline | Command::PrevEvent | Command::NextEvent | Command::Diff => {
+                self.message =
+                    Some("the timeline and the diff are for reviews: cairn review SESSION".into());
+            }
             Command::StepScrollUp => {
                 self.scroll_pinned = true;
                 self.scroll = self.scroll.saturating_sub(5);
@@ -679,6 +778,13 @@ impl<'r> App<'r> {
                     }
                 }
             },
+            (Popup::Timeline { .. }, popup::Outcome::Choice(index), _) => {
+                self.stand_at(Some(index));
+            }
+            (popup @ Popup::Timeline { .. }, popup::Outcome::Scrub(index), _) => {
+                self.stand_at(Some(index));
+                self.popup = Some(popup);
+            }
             (Popup::QuitWhileRunning, popup::Outcome::Yes, _) => {
                 // The engine ends the command's process group, then stops the walk.
                 self.interrupt

@@ -33,6 +33,10 @@ pub enum Command {
     ScrollDown,
     StepScrollUp,
     StepScrollDown,
+    Timeline,
+    PrevEvent,
+    NextEvent,
+    Diff,
     Quit,
 }
 
@@ -125,6 +129,30 @@ pub const COMMANDS: &[(Command, &str, &str, &[&str])] = &[
         "step_scroll_down",
         "scroll the step's text forward",
         &["ctrl-d"],
+    ),
+    (
+        Command::Timeline,
+        "timeline",
+        "a review's timeline: every event, to stand at any one",
+        &["t"],
+    ),
+    (
+        Command::PrevEvent,
+        "prev_event",
+        "a review: back to the previous step, command, note, decision…",
+        &["["],
+    ),
+    (
+        Command::NextEvent,
+        "next_event",
+        "a review: on to the next one",
+        &["]"],
+    ),
+    (
+        Command::Diff,
+        "diff",
+        "a review: the runbook as run against the runbook now",
+        &["d"],
     ),
     (
         Command::Quit,

@@ -31,3 +31,5 @@ pub fn setup(config: &crate::config::Config) -> Result<(theme::Theme, keymap::Ke
     };
     Ok((theme, keymap::Keymap::with_overrides(&config.keys)?))
 }
+pub mod session_list;
+pub mod timeline;

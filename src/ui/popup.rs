@@ -50,6 +50,17 @@ pub enum Popup {
     },
     Help,
     QuitWhileRunning,
+    /// A review's events, one a line (item index, text); moving stands the review there.
+    Timeline {
+        entries: Vec<(usize, String)>,
+        selected: usize,
+    },
+    /// Lines to read (a diff), scrolled with the arrows.
+    Lines {
+        title: String,
+        lines: Vec<String>,
+        scroll: usize,
+    },
 }
 
 /// What a key did to a popup.
@@ -64,6 +75,8 @@ pub enum Outcome {
     Choice(usize),
     /// `y` to "quit while a command runs?".
     Yes,
+    /// The timeline's cursor moved to this item: stand there, the popup stays open.
+    Scrub(usize),
 }
 
 /// Typing into a one-line field: characters, Backspace, Ctrl-U clears.
@@ -165,6 +178,49 @@ impl Popup {
             }
             Popup::Help => match key.code {
                 KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => Outcome::Cancelled,
+                _ => Outcome::Open,
+            },
+            Popup::Timeline { entries, selected } => {
+                let before = *selected;
+                match key.code {
+                    KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        *selected = (*selected + 1).min(entries.len().saturating_sub(1));
+                    }
+                    KeyCode::PageUp => *selected = selected.saturating_sub(10),
+                    KeyCode::PageDown => {
+                        *selected = (*selected + 10).min(entries.len().saturating_sub(1));
+                    }
+                    KeyCode::Enter | KeyCode::Char('t') | KeyCode::Char('q') => {
+                        return entries
+                            .get(*selected)
+                            .map_or(Outcome::Cancelled, |(index, _)| Outcome::Choice(*index));
+                    }
+                    _ => {}
+                }
+                match entries.get(*selected) {
+                    Some((index, _)) if *selected != before => Outcome::Scrub(*index),
+                    _ => Outcome::Open,
+                }
+            }
+            Popup::Lines { lines, scroll, .. } => match key.code {
+                KeyCode::Up | KeyCode::Char('k') => {
+                    *scroll = scroll.saturating_sub(1);
+                    Outcome::Open
+                }
+                KeyCode::Down | KeyCode::Char('j') => {
+                    *scroll = (*scroll + 1).min(lines.len().saturating_sub(1));
+                    Outcome::Open
+                }
+                KeyCode::PageUp => {
+                    *scroll = scroll.saturating_sub(10);
+                    Outcome::Open
+                }
+                KeyCode::PageDown => {
+                    *scroll = (*scroll + 10).min(lines.len().saturating_sub(1));
+                    Outcome::Open
+                }
+                KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('d') => Outcome::Cancelled,
                 _ => Outcome::Open,
             },
             Popup::QuitWhileRunning => match key.code {
@@ -301,6 +357,57 @@ impl Popup {
                     muted,
                 ));
                 (" Keys ".to_string(), rows)
+            }
+            Popup::Timeline { entries, selected } => {
+                // A window of the list around the selected line.
+                let window = 16usize;
+                let first = selected.saturating_sub(window / 2);
+                let mut rows: Vec<Line<'static>> = entries
+                    .iter()
+                    .enumerate()
+                    .skip(first)
+                    .take(window)
+                    .map(|(number, (_, text))| {
+                        if number == *selected {
+                            Line::styled(format!("▶ {text}"), theme.style("selection"))
+                        } else {
+                            Line::styled(format!("  {text}"), theme.style("text"))
+                        }
+                    })
+                    .collect();
+                rows.push(Line::default());
+                rows.push(Line::styled(
+                    format!(
+                        "event {} of {} · ↑↓ stand at another · Enter closes",
+                        selected + 1,
+                        entries.len()
+                    ),
+                    muted,
+                ));
+                (" Timeline ".to_string(), rows)
+            }
+            Popup::Lines {
+                title,
+                lines,
+                scroll,
+            } => {
+                let mut rows: Vec<Line<'static>> = lines
+                    .iter()
+                    .skip(*scroll)
+                    .take(18)
+                    .map(|line| {
+                        let role = match line.chars().next() {
+                            Some('+') if !line.starts_with("+++") => "step_ok",
+                            Some('-') if !line.starts_with("---") => "step_failed",
+                            Some('@') => "heading",
+                            _ => "text",
+                        };
+                        Line::styled(line.clone(), theme.style(role))
+                    })
+                    .collect();
+                rows.push(Line::default());
+                rows.push(Line::styled("↑↓ PgUp PgDn scroll · Enter closes", muted));
+                (title.clone(), rows)
             }
             Popup::QuitWhileRunning => {
                 let rows = vec![

@@ -182,6 +182,16 @@ fn hints(app: &App<'_>) -> Paragraph<'static> {
             "typing into the program · {} back to cairn",
             key(Command::Unfocus)
         )
+    } else if app.review {
+        format!(
+            "{} {} step through · {} timeline · {} runbook diff · {} help · {} quit",
+            key(Command::PrevEvent),
+            key(Command::NextEvent),
+            key(Command::Timeline),
+            key(Command::Diff),
+            key(Command::Help),
+            key(Command::Quit)
+        )
     } else if app.ended {
         format!("{} quit · {} help", key(Command::Quit), key(Command::Help))
     } else {

@@ -72,6 +72,11 @@ struct Screen<'r> {
 
 impl<'r> Screen<'r> {
     fn new(runbook: &'r Runbook) -> Screen<'r> {
+        Screen::with(runbook, false)
+    }
+
+    /// A screen for a walk, or (`review`) for a review, which records its timeline.
+    fn with(runbook: &'r Runbook, review: bool) -> Screen<'r> {
         let mut app = App::new(
             runbook,
             Theme::default_theme(),
@@ -82,6 +87,10 @@ impl<'r> Screen<'r> {
             NoteQueue::default(),
         );
         app.now_ms = START_MS + 75_000;
+        app.review = review;
+        if review {
+            app.mode = "REVIEW";
+        }
         let mut screen = Screen {
             app,
             seq: 0,
@@ -568,4 +577,101 @@ fn a_replayed_drill_ends_beside_the_original() {
     assert!(text.contains("the drill beside session 0c1d2e3f"), "{text}");
     assert!(text.contains("DRILL"), "{text}");
     snapshots!("drill_compared", screen);
+}
+
+/// A review of the lag check: the session replayed into the app, as `cairn review` does.
+fn reviewed(runbook: &Runbook) -> Screen<'_> {
+    let mut screen = Screen::with(runbook, true);
+    let at = CommandRef {
+        step: "check-replication-lag".into(),
+        block: 0,
+        command: 0,
+        attempt: 1,
+    };
+    screen.event(Event::StepEntered {
+        step: "check-replication-lag".into(),
+    });
+    screen.event(Event::CommandStarted {
+        at: at.clone(),
+        text: "psql -h \"$DB_HOST\" -c 'select 1'".into(),
+        cwd: "/srv/ops".into(),
+        host: None,
+    });
+    screen
+        .app
+        .on_message(ToUi::Output(b" 00:00:01.204\r\n(1 row)\r\n".to_vec()));
+    screen.event(Event::CommandFinished {
+        at,
+        outcome: Outcome::Ok,
+        exit: Some(0),
+        signal: None,
+        duration_ms: 1_204,
+        output_bytes: 30,
+        reason: None,
+        output: None,
+    });
+    screen.event(Event::NoteAdded {
+        step: Some("check-replication-lag".into()),
+        text: "lag fine".into(),
+    });
+    screen.event(Event::StepFinished {
+        step: "check-replication-lag".into(),
+        outcome: Outcome::Ok,
+    });
+    screen.event(Event::StepEntered {
+        step: "decide".into(),
+    });
+    screen.event(Event::DecisionTaken {
+        step: "decide".into(),
+        choice: 0,
+        to: "promote-the-standby".into(),
+    });
+    screen.app.on_engine_done();
+    screen.app.runbook_diff = Some(
+        "--- as the session ran it\n+++ as it is now\n@@ -9,3 +9,3 @@\n-The standby must be no more than a few seconds behind.\n+The standby must be at most 5 s behind.\n"
+            .into(),
+    );
+    screen
+}
+
+#[test]
+fn a_review_steps_back_through_the_record() {
+    let runbook = runbook();
+    let mut screen = reviewed(&runbook);
+    assert_eq!(screen.app.state.current.as_deref(), Some("decide"));
+    screen.key(KeyCode::Char('['));
+    screen.key(KeyCode::Char('['));
+    assert_eq!(
+        screen.app.state.current.as_deref(),
+        Some("check-replication-lag"),
+        "two landmarks back, the walk was still in the lag check"
+    );
+    snapshots!("review_stepped_back", screen);
+    screen.key(KeyCode::Char('t'));
+    snapshots!("review_timeline", screen);
+    screen.key(KeyCode::Up);
+    screen.key(KeyCode::Up);
+    screen.key(KeyCode::Enter);
+    assert!(screen.app.popup.is_none());
+    for _ in 0..20 {
+        screen.key(KeyCode::Char(']'));
+    }
+    assert_eq!(
+        screen.app.timeline.at, None,
+        "back at the end of the record"
+    );
+    assert_eq!(screen.app.state.current.as_deref(), Some("decide"));
+}
+
+#[test]
+fn a_review_shows_how_the_runbook_changed_since() {
+    let runbook = runbook();
+    let mut screen = reviewed(&runbook);
+    screen.key(KeyCode::Char('d'));
+    let text = format!("{}", screen.draw(80, 24).backend());
+    assert!(
+        text.contains("+The standby must be at most 5 s behind."),
+        "{text}"
+    );
+    snapshots!("review_diff", screen);
 }
