@@ -860,3 +860,25 @@ fn no_color_turns_colour_off_on_a_terminal() {
     );
     assert!(plain.contains(" --> bad.md:4:13"), "{plain:?}");
 }
+
+#[test]
+fn a_reader_that_stops_reading_is_no_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = dir.path().join("many.md");
+    let steps: String = (0..10_000)
+        .map(|n| format!("## Step {n}\n\n```bash\necho {n}\n```\n\n"))
+        .collect();
+    std::fs::write(&runbook, format!("# Many\n\n{steps}")).unwrap();
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' show '{}' | head -c 10 > /dev/null; echo \"status ${{?}}\"",
+            env!("CARGO_BIN_EXE_cairn"),
+            runbook.display()
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+}
