@@ -359,3 +359,34 @@ fn resume_shows_a_changed_runbook_and_asks_again_for_secrets() {
     let everything = git(&journal, &["log", "-p", "--all", "--format=%B"]);
     assert!(!everything.contains("pw-123456") && !everything.contains("pw-654321"));
 }
+
+#[test]
+fn a_finished_session_is_in_the_summary_cache_and_a_broken_cache_is_rebuilt() {
+    let dir = TempDir::new().unwrap();
+    let id = walk(dir.path());
+    let cache = dir.path().join("journal/cairn-summaries.json");
+    let text = std::fs::read_to_string(&cache).expect("the walk's end writes the cache");
+    assert!(text.contains(&id), "{text}");
+    // The cache is believed while the branch has not moved (it is keyed by the tip)…
+    let lied = text.replace("\"completed\"", "\"failed\"");
+    std::fs::write(&cache, &lied).unwrap();
+    let listed = cairn(
+        dir.path(),
+        &["log", "--journal", "journal", "--format", "json"],
+    )
+    .json();
+    assert_eq!(
+        listed[0]["outcome"], "failed",
+        "same tip: the cache is used"
+    );
+    std::fs::write(&cache, "not json").unwrap();
+    let listed = cairn(
+        dir.path(),
+        &["log", "--journal", "journal", "--format", "json"],
+    )
+    .json();
+    assert_eq!(
+        listed[0]["outcome"], "completed",
+        "an unreadable cache is rebuilt"
+    );
+}

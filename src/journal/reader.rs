@@ -173,6 +173,17 @@ pub fn list(journal: &Journal, remote: Option<&str>) -> Result<Vec<Summary>, Jou
     Ok(summaries)
 }
 
+/// Adds the session on `branch` (at `tip`) to the summary cache: a session that just ended
+/// is listed at once by the next `cairn log`, without reading it again.
+pub fn remember(journal: &Journal, branch: &str, tip: Oid) -> Result<(), JournalError> {
+    let repo = journal.repository()?;
+    let summary = summarize(&repo, branch, tip)?;
+    let mut cache = SummaryCache::load(journal.dir());
+    cache.put(branch, tip, &summary);
+    cache.save();
+    Ok(())
+}
+
 /// The summary of the session on `branch`, read at `tip`.
 fn summarize(repo: &Repository, branch: &str, tip: Oid) -> Result<Summary, JournalError> {
     let tree = repo.find_commit(tip)?.tree()?;

@@ -280,6 +280,10 @@ impl Recorder for SessionWriter {
     }
 
     fn finish(&mut self) -> Option<String> {
+        if let (Some(tip), Some(branch)) = (self.tip, self.refname.strip_prefix("refs/heads/")) {
+            // Only a faster listing is at stake: a failure here changes nothing recorded.
+            let _ = super::reader::remember(&self.journal, branch, tip);
+        }
         maintain(self.journal.dir());
         let status = self.pusher.take()?.finish(PUSH_WAIT);
         Some(match status {
