@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use git2::Repository;
 use serde_json::Value;
 
 mod common;
@@ -12,31 +11,6 @@ use common::{cairn_with, Run};
 
 fn cairn(dir: &Path, args: &[&str]) -> Run {
     cairn_with(dir, args, &[])
-}
-
-/// The events of session `id` in `journal`, oldest first.
-fn events(journal: &Path, id: &str) -> Vec<Value> {
-    let repo = Repository::open_bare(journal).unwrap();
-    let branch = repo
-        .references_glob("refs/heads/sessions/*")
-        .unwrap()
-        .map(Result::unwrap)
-        .find(|reference| reference.name().unwrap().ends_with(id))
-        .expect("the session's branch");
-    let tree = branch.peel_to_tree().unwrap();
-    let mut found = Vec::new();
-    tree.walk(git2::TreeWalkMode::PreOrder, |folder, entry| {
-        let name = entry.name().unwrap_or_default();
-        if folder.starts_with("events/") && name.ends_with(".json") {
-            let blob = repo.find_blob(entry.id()).unwrap();
-            let event: Value = serde_json::from_slice(blob.content()).unwrap();
-            found.push((format!("{folder}{name}"), event));
-        }
-        git2::TreeWalkResult::Ok
-    })
-    .unwrap();
-    found.sort_by(|a, b| a.0.cmp(&b.0));
-    found.into_iter().map(|(_, event)| event).collect()
 }
 
 fn kinds(events: &[Value], kind: &str) -> Vec<Value> {
@@ -138,7 +112,7 @@ fn a_drill_runs_stand_ins_skips_what_it_must_and_is_recorded_as_a_drill() {
     )
     .json();
     assert_eq!(listed[0]["mode"], "drill");
-    let events = events(&dir.path().join("journal"), &id);
+    let events = common::session_events(&dir.path().join("journal"), &id);
     assert_eq!(events[0]["mode"], "drill");
     let rehearsed = kinds(&events, "rehearsed");
     assert_eq!(rehearsed.len(), 1);
@@ -212,8 +186,8 @@ fn a_replay_follows_the_recorded_incident_and_runs_nothing() {
             .map(|event| event["step"].as_str().unwrap().to_string())
             .collect()
     };
-    let before = events(&journal, &original);
-    let after = events(&journal, &Run::session_id(&drill));
+    let before = common::session_events(&journal, &original);
+    let after = common::session_events(&journal, &Run::session_id(&drill));
     assert_eq!(path(&after), path(&before));
     let exits = |events: &[Value]| -> Vec<Value> {
         kinds(events, "command_finished")

@@ -7,7 +7,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use git2::Repository;
 use serde_json::Value;
 
 mod common;
@@ -49,29 +48,7 @@ echo all-done
 
 /// The events of the only session in `journal`, oldest first.
 fn events(journal: &Path) -> Vec<Value> {
-    let repo = Repository::open_bare(journal).unwrap();
-    let branch = repo
-        .references_glob("refs/heads/sessions/*")
-        .unwrap()
-        .next()
-        .expect("a session branch")
-        .unwrap();
-    let tree = branch.peel_to_tree().unwrap();
-    let mut found = Vec::new();
-    tree.walk(git2::TreeWalkMode::PreOrder, |folder, entry| {
-        let name = entry.name().unwrap_or_default();
-        if folder.starts_with("events/") && name.ends_with(".json") {
-            let blob = repo.find_blob(entry.id()).unwrap();
-            found.push((
-                format!("{folder}{name}"),
-                serde_json::from_slice::<Value>(blob.content()).unwrap(),
-            ));
-        }
-        git2::TreeWalkResult::Ok
-    })
-    .unwrap();
-    found.sort_by(|a, b| a.0.cmp(&b.0));
-    found.into_iter().map(|(_, event)| event).collect()
+    common::session_events(journal, "")
 }
 
 fn cairn_command(dir: &Path, runbook: &str) -> String {

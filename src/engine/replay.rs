@@ -154,18 +154,12 @@ impl<'r> Engine<'r> {
 
 /// The record of a command the recording does not have.
 pub(super) fn not_recorded(at: CommandRef, session: &str) -> Event {
-    Event::CommandFinished {
+    super::run_block::never_ran(
         at,
-        outcome: Outcome::Error,
-        exit: None,
-        signal: None,
-        duration_ms: 0,
-        output_bytes: 0,
-        reason: Some(format!(
+        format!(
             "not in the recording: session {session} never ran this command, so the drill cannot say what it printed"
-        )),
-        output: None,
-    }
+        ),
+    )
 }
 
 fn write_spool(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -41,6 +41,11 @@ pub(super) fn command_finished(
 
 /// The record of a command that could not be started.
 fn not_started(at: CommandRef, error: &exec::ExecError) -> Event {
+    never_ran(at, error.to_string())
+}
+
+/// The record of a command that never ran, and why.
+pub(super) fn never_ran(at: CommandRef, reason: String) -> Event {
     Event::CommandFinished {
         at,
         outcome: Outcome::Error,
@@ -48,7 +53,7 @@ fn not_started(at: CommandRef, error: &exec::ExecError) -> Event {
         signal: None,
         duration_ms: 0,
         output_bytes: 0,
-        reason: Some(error.to_string()),
+        reason: Some(reason),
         output: None,
     }
 }

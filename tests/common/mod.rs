@@ -135,3 +135,29 @@ impl Run {
             .to_string()
     }
 }
+
+/// The events of the session whose branch ends with `id` (the only one when `id` is
+/// empty) in the journal at `journal`, oldest first, as JSON.
+pub fn session_events(journal: &Path, id: &str) -> Vec<Value> {
+    let repo = git2::Repository::open_bare(journal).unwrap();
+    let branch = repo
+        .references_glob("refs/heads/sessions/*")
+        .unwrap()
+        .map(Result::unwrap)
+        .find(|reference| reference.name().unwrap().ends_with(id))
+        .expect("the session's branch");
+    let tree = branch.peel_to_tree().unwrap();
+    let mut found = Vec::new();
+    tree.walk(git2::TreeWalkMode::PreOrder, |folder, entry| {
+        let name = entry.name().unwrap_or_default();
+        if folder.starts_with("events/") && name.ends_with(".json") {
+            let blob = repo.find_blob(entry.id()).unwrap();
+            let event: Value = serde_json::from_slice(blob.content()).unwrap();
+            found.push((format!("{folder}{name}"), event));
+        }
+        git2::TreeWalkResult::Ok
+    })
+    .unwrap();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found.into_iter().map(|(_, event)| event).collect()
+}

@@ -60,19 +60,9 @@ impl Tmux {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// Waits until the screen or its scrollback shows `needle`; returns what it showed.
     pub fn wait_for(&self, needle: &str) -> String {
-        let started = Instant::now();
-        loop {
-            let screen = self.screen();
-            if screen.contains(needle) {
-                return screen;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "{needle:?} never appeared:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_until(needle, || self.screen())
     }
 
     /// Sends tmux key names (`Enter`, `C-]`, `q`…), one by one.
@@ -97,18 +87,7 @@ impl Tmux {
 
     /// Waits until the visible screen shows `needle`; returns the screen.
     pub fn wait_visible(&self, needle: &str) -> String {
-        let started = Instant::now();
-        loop {
-            let screen = self.visible();
-            if screen.contains(needle) {
-                return screen;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "{needle:?} never appeared:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_until(needle, || self.visible())
     }
 
     pub fn type_line(&self, text: &str) {
@@ -122,5 +101,21 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.cmd().arg("kill-server").status();
+    }
+}
+
+/// Captures with `capture` until it shows `needle` (at most 20 s); returns the capture.
+fn wait_until(needle: &str, capture: impl Fn() -> String) -> String {
+    let started = Instant::now();
+    loop {
+        let screen = capture();
+        if screen.contains(needle) {
+            return screen;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{needle:?} never appeared:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
