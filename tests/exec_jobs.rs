@@ -280,3 +280,27 @@ fn a_process_that_escapes_the_group_cannot_hold_the_wait() {
         );
     }
 }
+
+#[test]
+fn typing_more_than_the_terminal_holds_waits_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // The program reads nothing for a second: what is typed meanwhile fills the terminal's
+    // input, and the typing waits (the master is non-blocking) instead of failing.
+    let mut job = job(dir.path(), "stty -echo; sleep 1; cat > typed.txt");
+    job.eof_on_stdin = false;
+    let running = spawn(&job).unwrap();
+    let terminal = running
+        .terminal()
+        .expect("a pseudo-terminal job can be typed into");
+    let line = format!("{}\n", "x".repeat(99));
+    let lines = 300;
+    for _ in 0..lines {
+        terminal.type_bytes(line.as_bytes());
+    }
+    terminal.type_bytes(b"\x04");
+    drop(terminal);
+    let finished = running.wait(&Interrupt::new(), |_| {});
+    assert_eq!(finished.exit.code, Some(0));
+    let typed = std::fs::read_to_string(dir.path().join("typed.txt")).unwrap();
+    assert_eq!(typed.len(), lines * line.len(), "every typed byte arrived");
+}

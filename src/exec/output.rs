@@ -39,7 +39,9 @@ const READ_BYTES: usize = 64 * 1024;
 /// Read on only while at least this much room is left.
 const MIN_READ: usize = 4096;
 /// See `pump`.
-const FLOOD_WAIT: std::time::Duration = std::time::Duration::from_millis(2);
+const FLOOD_WAIT: std::time::Duration = std::time::Duration::from_millis(1);
+/// See `pump`: a chunk this large is passed on without waiting for more.
+const FLOOD_CHUNK: usize = 16 * 1024;
 
 /// The spool file a job's output goes to, shared by the pumps of its stdout and stderr.
 /// Created with the first byte: most commands of a runbook (`cd`, `export`, `true`) print
@@ -183,50 +185,59 @@ impl Stream {
 /// out little per read (a pseudo-terminal: 4 KiB), `more_ready` says whether another read
 /// would return at once; while it does and the buffer has room, the pump reads on before
 /// passing the chunk along, and a full read that drained it (a flood) waits `FLOOD_WAIT`
-/// once for more. Without `more_ready` (a pipe, whose one read takes all it holds), each
-/// read is a chunk. A pseudo-terminal reports its end as an I/O error (EIO) once every
-/// process holding it has gone: that is the end of the stream, not a failure.
+/// once for more. Without `wait_readable` (a pipe, whose one read takes all it holds), reads
+/// block and each is a chunk. A pseudo-terminal reports its end as an I/O error (EIO) once
+/// every process holding it has gone: that is the end of the stream, not a failure.
+///
+/// With `wait_readable`, `reader` is non-blocking (a pseudo-terminal hands out at most 4 KiB
+/// a read): the pump reads on until the reader has nothing more (`WouldBlock`) or the buffer
+/// is full, and waits with `wait_readable` only when it has nothing at all. One failed read
+/// per chunk instead of a readiness check per read.
 pub fn pump(
     mut reader: impl Read,
     spool: &Mutex<Spool>,
     mut stream: Stream,
     done: &SyncSender<Feed>,
-    more_ready: Option<&dyn Fn() -> bool>,
+    wait_readable: Option<&dyn Fn()>,
 ) {
     let mut buffer = vec![0u8; READ_BYTES];
     let mut ended = false;
     while !ended {
         let mut filled = 0;
         let mut waited = false;
+        let mut last_read = 0;
         loop {
-            let mut read_now = 0;
             match reader.read(&mut buffer[filled..]) {
                 Ok(0) => ended = true,
-                Ok(read) => read_now = read,
+                Ok(read) => {
+                    filled += read;
+                    last_read = read;
+                }
                 Err(error) if error.kind() == ErrorKind::Interrupted => continue,
+                Err(error) if error.kind() == ErrorKind::WouldBlock => {
+                    let Some(wait_readable) = wait_readable else {
+                        ended = true;
+                        break;
+                    };
+                    if filled == 0 {
+                        wait_readable();
+                        continue;
+                    }
+                    // A small chunk whose last read was full means a flood just begun: a
+                    // moment's wait lets the writer fill the terminal again, so the chunk
+                    // grows (fewer messages on to the UI) at the cost of a millisecond,
+                    // once per chunk, that nobody can see. A chunk already large goes now.
+                    if waited || last_read < MIN_READ - 1 || filled >= FLOOD_CHUNK {
+                        break;
+                    }
+                    waited = true;
+                    std::thread::sleep(FLOOD_WAIT);
+                    continue;
+                }
                 Err(_) => ended = true,
             }
-            filled += read_now;
-            let Some(more_ready) = more_ready else {
+            if ended || wait_readable.is_none() || READ_BYTES - filled < MIN_READ {
                 break;
-            };
-            if ended || READ_BYTES - filled < MIN_READ {
-                break;
-            }
-            if !more_ready() {
-                // A full read that drained the source means a flood: a moment's wait lets
-                // the writer fill the buffer again, so the chunk grows (fewer reads, fewer
-                // messages on to the UI) at the cost of 2 ms, once per chunk, that nobody
-                // can see. (Measured, benches/ui_flood.rs: cairn's CPU 1.16x -> 1.0x the
-                // writer's.)
-                if waited || read_now < MIN_READ - 1 {
-                    break;
-                }
-                waited = true;
-                std::thread::sleep(FLOOD_WAIT);
-                if !more_ready() {
-                    break;
-                }
             }
         }
         let chunk = &buffer[..filled];

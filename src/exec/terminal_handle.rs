@@ -32,11 +32,7 @@ impl TerminalHandle {
             .name("cairn-pty-in".into())
             .spawn(move || {
                 for bytes in typed {
-                    if input
-                        .write_all(&bytes)
-                        .and_then(|()| input.flush())
-                        .is_err()
-                    {
+                    if type_all(&mut input, &bytes).is_err() {
                         // The program is gone; what is typed after it goes nowhere.
                         break;
                     }
@@ -54,4 +50,21 @@ impl TerminalHandle {
     pub fn resize(&self, cols: u16, rows: u16) {
         (self.resize)(cols, rows);
     }
+}
+
+/// Writes all of `bytes`, waiting while the terminal's input is full (the master is
+/// non-blocking, for the reader's sake).
+fn type_all(input: &mut Box<dyn Write + Send>, mut bytes: &[u8]) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        match input.write(bytes) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(written) => bytes = &bytes[written..],
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
+                thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    input.flush()
 }
