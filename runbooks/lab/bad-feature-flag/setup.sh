@@ -8,6 +8,10 @@
 
 _lab_dir=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)
 LAB=$(mktemp -d "${TMPDIR:-/tmp}/cairn-lab-flag.XXXXXX") || return 1
+# The lab goes when cairn (this shell's parent) goes, even if the walk stops before its
+# janitor block runs, or cairn is killed.
+echo "$PPID" > "$LAB/owner"
+python3 "$_lab_dir/../common/spawn.py" "$LAB" - sh "$_lab_dir/janitor.sh" "$LAB"
 
 (
     set -euo pipefail

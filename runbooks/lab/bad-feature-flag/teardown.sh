@@ -1,36 +1,3 @@
-# Removes the bad-feature-flag drill lab: stops its service, deletes its temp dir.
-# Usage: sh teardown.sh [LAB]   (default: $LAB). Safe to run twice, and on a half-built lab.
-# Quick (about a second at most): the janitor runs it while cairn ends the session, and
-# cairn kills what is left of a background block a few seconds after asking it to stop.
-lab=${1:-${LAB:-}}
-case "$lab" in
-    */cairn-lab-flag.*) ;;
-    *) echo "teardown: '$lab' is not a bad-feature-flag lab; leaving it alone" >&2; exit 1 ;;
-esac
-[ -d "$lab" ] || exit 0
-# A process of this lab: its command line names the lab. That never matches a reused pid, nor
-# a zombie waiting for init to reap it (a zombie has no command line).
-of_lab() {
-    tr '\0' ' ' 2>/dev/null < "/proc/$1/cmdline" | grep -qF "$lab"
-}
-pids=
-for pidfile in "$lab"/*.pid; do
-    [ -f "$pidfile" ] || continue
-    pid=$(cat "$pidfile")
-    if [ -n "$pid" ] && of_lab "$pid"; then
-        pids="$pids $pid"
-        kill "$pid" 2>/dev/null
-    fi
-done
-i=0
-while [ -n "$pids" ] && [ "$i" -lt 10 ]; do
-    left=
-    for pid in $pids; do of_lab "$pid" && left="$left $pid"; done
-    pids=$left
-    [ -n "$pids" ] || break
-    sleep 0.1
-    i=$((i + 1))
-done
-for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done
-rm -rf "$lab"
-echo "Removed the lab $lab"
+#!/bin/sh
+# Removes the bad-feature-flag lab (see ../common/teardown.sh). Usage: sh teardown.sh [LAB]
+exec sh "$(dirname "$0")/../common/teardown.sh" "${1:-${LAB:-}}" cairn-lab-flag

@@ -9,6 +9,10 @@
 # does. Then it exports what the runbook's steps read. teardown.sh (or janitor.sh) removes it.
 
 LAB=$(mktemp -d "${TMPDIR:-/tmp}/disk-full-lab.XXXXXX") || return 1
+# The lab goes when cairn (this shell's parent) goes, even if the walk stops before its
+# janitor block runs, or cairn is killed.
+echo "$PPID" > "$LAB/owner"
+python3 "$(pwd)/lab/common/spawn.py" "$LAB" - sh "$(pwd)/lab/disk-full/janitor.sh" "$LAB"
 : > "$LAB/.disk-full-lab"
 echo 43008 > "$LAB/budget-kb"
 mkdir -p "$LAB/bin" "$LAB/etc/logrotate.d"

@@ -11,6 +11,10 @@ if pgrep -x orders-worker >/dev/null 2>&1; then
     return 1
 fi
 LAB=$(mktemp -d "${TMPDIR:-/tmp}/rogue-process-lab.XXXXXX") || return 1
+# The lab goes when cairn (this shell's parent) goes, even if the walk stops before its
+# janitor block runs, or cairn is killed.
+echo "$PPID" > "$LAB/owner"
+python3 "$(pwd)/lab/common/spawn.py" "$LAB" - sh "$(pwd)/lab/rogue-process/janitor.sh" "$LAB"
 : > "$LAB/.rogue-process-lab"
 if ! python3 lab/rogue-process/service.py start --state-dir "$LAB" \
         --workers 3 --rogue 3 --max-mb 120 --lifetime 900; then
