@@ -390,7 +390,8 @@ fn new_app(runbook: &Runbook) -> App<'_> {
 /// drawn: the screen gives the pane its size).
 fn pane_size(runbook: &Runbook) -> (u16, u16) {
     let mut app = new_app(runbook);
-    app.has_output = true;
+    // A command's header: the pane then has output, and the screen gives it its size.
+    app.pane.start_command("");
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
     terminal
         .draw(|frame| cairn::ui::screen::draw(frame, &mut app))
@@ -545,7 +546,6 @@ fn parts(scenario: Scenario, bytes: u64) -> Parts {
 
     let mut app = new_app(&runbook);
     app.pane = pane;
-    app.has_output = true;
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
     let mut chunks = Vec::new();
     pty_chunks(scenario, 64 * 1024 * 200, |chunk| {

@@ -84,8 +84,6 @@ pub struct App<'r> {
     /// Ctrl-C for a command with no terminal to type it into; the end of a running
     /// command when the operator quits.
     pub interrupt: Interrupt,
-    /// Something has run (or a dry run said what would): the pane gets more room.
-    pub has_output: bool,
     /// The pane has the whole screen under the status bar (an `interactive` block runs).
     pub fullscreen: bool,
     /// A review of a recorded session: nothing can be run, answered or added.
@@ -135,7 +133,6 @@ impl<'r> App<'r> {
             quitting: false,
             ended: false,
             interrupt: Interrupt::new(),
-            has_output: false,
             fullscreen: false,
             review: false,
             foreground: None,
@@ -178,7 +175,6 @@ impl<'r> App<'r> {
         let (rows, cols) = self.pane.size();
         self.pane = TerminalPane::new(rows, cols);
         self.state = SessionState::default();
-        self.has_output = false;
         self.foreground = None;
         for item in &items {
             match item {
@@ -275,7 +271,6 @@ impl<'r> App<'r> {
                 self.terminal = Some(terminal);
             }
             ToUi::WouldRun(line) => {
-                self.has_output = true;
                 self.pane.feed(line.replace('\n', "\r\n").as_bytes());
                 self.pane.feed(b"\r\n");
             }
@@ -350,7 +345,6 @@ impl<'r> App<'r> {
                 self.show_step(step);
             }
             Event::CommandStarted { at, text, cwd, .. } => {
-                self.has_output = true;
                 // An `interactive` block (a shell, `top`, a REPL) gets the whole screen
                 // and the keys until it exits.
                 let interactive = self

@@ -84,7 +84,13 @@ pub fn pane_inner(pane: Rect) -> (u16, u16) {
 }
 
 pub fn draw(frame: &mut Frame<'_>, app: &mut App<'_>) {
-    let areas = areas(frame.area(), app.focus, app.has_output, app.fullscreen);
+    // Once something has run (or a dry run said what would), the pane gets more room.
+    let areas = areas(
+        frame.area(),
+        app.focus,
+        app.pane.has_output(),
+        app.fullscreen,
+    );
     app.pane.catch_up();
     app.fit_pane(pane_inner(areas.pane));
     let buffer = frame.buffer_mut();
