@@ -7,10 +7,15 @@
 pub mod clock;
 mod durable;
 pub mod follow;
+mod git_object;
 pub mod layout;
 pub mod message;
+mod pack;
+mod pack_stack;
 pub mod push;
 pub mod reader;
+mod ref_update;
+mod session_tree;
 pub mod stats;
 mod summary_cache;
 pub mod verify;

@@ -1,17 +1,26 @@
 //! Writing one session: each event becomes one commit on the session's branch, durable
 //! (objects, folders and ref synced) before `record` returns, the ref moved by
 //! compare-and-swap so that nothing another process wrote can be lost.
+//!
+//! An event's objects (its file, the folders on its path, the commit) are built in memory
+//! (`session_tree`, `git_object`) and written as one small pack (`pack_stack`): a few syncs
+//! per event instead of two per loose object. Command outputs, which can be large, are
+//! streamed into loose objects instead.
 
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
 
-use git2::{FileMode, Oid, Repository, Signature, Time, Tree};
+use git2::{Oid, Repository, Signature, Time};
 use serde::Serialize;
 
 use super::durable::Pending;
+use super::git_object::{self, GitObject, Signed};
 use super::message::{message, StepNames};
+use super::pack::PackedObject;
+use super::pack_stack::PackStack;
 use super::push::{self, PushStatus, Pusher};
+use super::ref_update::compare_and_swap;
+use super::session_tree::SessionTree;
 use super::{clock, layout, Journal, JournalError};
 use crate::ansi::Stripper;
 use crate::engine::Recorder;
@@ -43,15 +52,22 @@ pub struct SessionWriter {
     refname: String,
     session: String,
     tip: Option<Oid>,
+    /// The tree of `tip`.
     root: Option<Oid>,
+    /// The tree being built for the next commit.
+    tree: SessionTree,
     steps: StepNames,
     operator: String,
     email: String,
     /// Files for the next commit: the runbook and `session.json` with the first event,
     /// outputs with the event that reports them.
     staged: Vec<(String, Oid)>,
+    /// Objects for the next commit's pack.
+    new_objects: Vec<GitObject>,
     runbook_text: String,
+    /// Loose objects (outputs) to sync before the next commit.
     pending: Pending,
+    packs: PackStack,
     /// Shares the branch with the journal's remote, if it has one.
     pusher: Option<Pusher>,
 }
@@ -82,15 +98,18 @@ impl SessionWriter {
             .unwrap_or_default();
         Ok(SessionWriter {
             journal: journal.clone(),
+            packs: PackStack::new(repo.path()),
             repo,
             refname: String::new(),
             session: String::new(),
             tip: None,
             root: None,
+            tree: SessionTree::new(),
             steps: StepNames::of(runbook),
             operator: String::new(),
             email,
             staged: Vec::new(),
+            new_objects: Vec::new(),
             runbook_text: runbook.source.text().to_string(),
             pending: Pending::default(),
             pusher: push::remote(journal.dir(), remote)
@@ -115,6 +134,7 @@ impl SessionWriter {
             (tip.tree_id(), stored)
         };
         writer.root = Some(root);
+        writer.tree = SessionTree::stored(root);
         writer.tip = Some(record.tip);
         writer.refname = format!("refs/heads/{}", record.branch);
         writer.session = record.file.id.clone();
@@ -123,17 +143,19 @@ impl SessionWriter {
             writer.email = format!("{}@{}", record.file.operator, record.file.host);
         }
         let text = std::mem::take(&mut writer.runbook_text);
-        let now = writer.blob(text.as_bytes())?;
+        let now = writer.blob(text.as_bytes());
         if stored != Some(now) {
             writer.staged.push(("runbook.resumed.md".into(), now));
         }
         Ok(writer)
     }
 
-    fn blob(&mut self, bytes: &[u8]) -> Result<Oid, JournalError> {
-        let oid = self.repo.blob(bytes)?;
-        self.pending.object(self.repo.path(), oid);
-        Ok(oid)
+    /// A blob for the next commit's pack.
+    fn blob(&mut self, bytes: &[u8]) -> Oid {
+        let object = GitObject::blob(bytes);
+        let id = object.id();
+        self.new_objects.push(object);
+        id
     }
 
     fn begin(&mut self, info: &SessionInfo, at_ms: u64) -> Result<(), JournalError> {
@@ -145,7 +167,7 @@ impl SessionWriter {
             self.email = format!("{}@{}", info.operator, info.host);
         }
         let text = std::mem::take(&mut self.runbook_text);
-        let runbook = self.blob(text.as_bytes())?;
+        let runbook = self.blob(text.as_bytes());
         let file = SessionFile {
             id: info.id.clone(),
             runbook: info.runbook.clone(),
@@ -159,7 +181,7 @@ impl SessionWriter {
             branch,
         };
         let json = serde_json::to_vec_pretty(&file).map_err(JournalError::json)?;
-        let session = self.blob(&json)?;
+        let session = self.blob(&json);
         self.staged.push(("runbook.md".into(), runbook));
         self.staged.push(("session.json".into(), session));
         Ok(())
@@ -183,47 +205,56 @@ impl SessionWriter {
         }
         let mut json = serde_json::to_vec(stamped).map_err(JournalError::json)?;
         json.push(b'\n');
-        let event = self.blob(&json)?;
+        let event = self.blob(&json);
         let mut files = std::mem::take(&mut self.staged);
         files.push((layout::event_path(stamped.seq), event));
-        let root = match self.root {
-            Some(oid) => Some(self.repo.find_tree(oid)?),
-            None => None,
-        };
-        let tree_id = put_all(&self.repo, root.as_ref(), &files, &mut self.pending)?;
-        drop(root);
-        let tree = self.repo.find_tree(tree_id)?;
+        let result = self.commit_files(stamped, &files);
+        if result.is_err() {
+            // The tree in memory may name objects that never reached the disk: start the
+            // next event again from the last commit that did.
+            self.new_objects.clear();
+            self.tree = self.root.map_or_else(SessionTree::new, SessionTree::stored);
+        }
+        result
+    }
+
+    /// Commits `files` (added to the tree) for `stamped`, durably, and moves the branch.
+    fn commit_files(
+        &mut self,
+        stamped: &Stamped,
+        files: &[(String, Oid)],
+    ) -> Result<(), JournalError> {
+        for (path, id) in files {
+            self.tree.put(&self.repo, path, *id)?;
+        }
+        let mut objects = std::mem::take(&mut self.new_objects);
+        let tree = self.tree.write(&mut objects);
         let seconds = i64::try_from(stamped.at_ms / 1000).unwrap_or(i64::MAX);
+        // libgit2 checks (and trims) the name and email the way git wants them.
         let signature = Signature::new(&self.operator, &self.email, &Time::new(seconds, 0))?;
-        let parent = match self.tip {
-            Some(oid) => Some(self.repo.find_commit(oid)?),
-            None => None,
+        let by = Signed {
+            name: signature.name().unwrap_or_default(),
+            email: signature.email().unwrap_or_default(),
+            seconds,
         };
-        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
         let text = message(stamped, &self.session, &self.steps);
-        let commit = self
-            .repo
-            .commit(None, &signature, &signature, &text, &tree, &parents)?;
-        self.pending.object(self.repo.path(), commit);
-        // Objects first, then the ref that makes them reachable.
+        let commit = git_object::commit(tree, self.tip, by, &text);
+        let commit_id = commit.id();
+        objects.push(commit);
+        // Outputs (loose), then the event's pack, then the ref that makes them reachable.
         self.pending.sync().map_err(JournalError::io)?;
+        let packed = objects.iter().map(PackedObject::new).collect();
+        self.packs.push(packed).map_err(JournalError::io)?;
         // A ref lock left by a cairn killed while moving this ref (we hold the journal's
         // lock, so no live cairn is moving it now) would refuse every later event.
         let stale = self.repo.path().join(format!("{}.lock", self.refname));
         if stale.exists() {
             std::fs::remove_file(&stale).map_err(JournalError::io)?;
         }
-        let log = format!("cairn: event {}", stamped.seq);
-        match self.tip {
-            None => self.repo.reference(&self.refname, commit, false, &log)?,
-            Some(tip) => self
-                .repo
-                .reference_matching(&self.refname, commit, true, tip, &log)?,
-        };
-        self.pending.file(self.repo.path().join(&self.refname));
-        self.pending.sync().map_err(JournalError::io)?;
-        self.tip = Some(commit);
-        self.root = Some(tree_id);
+        compare_and_swap(self.repo.path(), &self.refname, self.tip, commit_id)?;
+        self.tip = Some(commit_id);
+        self.root = Some(tree);
+        self.packs.merge();
         if let Some(pusher) = &self.pusher {
             pusher.nudge();
         }
@@ -314,40 +345,4 @@ fn maintain(dir: &std::path::Path) {
             .name("cairn-git-gc".into())
             .spawn(move || child.wait());
     }
-}
-
-/// Writes the tree `root` with `files` (slash-separated paths) added or replaced, and
-/// returns it. Only the trees on the paths of `files` are rewritten.
-fn put_all(
-    repo: &Repository,
-    root: Option<&Tree<'_>>,
-    files: &[(String, Oid)],
-    pending: &mut Pending,
-) -> Result<Oid, JournalError> {
-    let mut here: Vec<(&str, Oid)> = Vec::new();
-    let mut below: BTreeMap<&str, Vec<(String, Oid)>> = BTreeMap::new();
-    for (path, oid) in files {
-        match path.split_once('/') {
-            Some((folder, rest)) => below
-                .entry(folder)
-                .or_default()
-                .push((rest.to_string(), *oid)),
-            None => here.push((path.as_str(), *oid)),
-        }
-    }
-    let mut builder = repo.treebuilder(root)?;
-    for (name, oid) in here {
-        builder.insert(name, oid, FileMode::Blob.into())?;
-    }
-    for (folder, files) in below {
-        let existing = match root.and_then(|root| root.get_name(folder)) {
-            Some(entry) => entry.to_object(repo)?.into_tree().ok(),
-            None => None,
-        };
-        let subtree = put_all(repo, existing.as_ref(), &files, pending)?;
-        builder.insert(folder, subtree, FileMode::Tree.into())?;
-    }
-    let oid = builder.write()?;
-    pending.object(repo.path(), oid);
-    Ok(oid)
 }
