@@ -1,7 +1,8 @@
 //! What recording an event costs: cairn's journal (one commit per event, objects and ref
 //! synced to disk) against a plain git2 commit of the same change in the same run (the
 //! blob written, an in-memory index over the parent tree with the file added,
-//! `write_tree`, commit with the branch moved; nothing synced), on fresh repositories.
+//! `write_tree`, commit with the branch moved; nothing synced), on fresh repositories,
+//! taking turns event by event.
 //!
 //! For each, the median cost of the first events of a session and of the last ones: the
 //! cost must not grow with the session (target: event 10,000 within 1.5x of event 10), a
@@ -11,8 +12,8 @@
 //! are slower (its object folders were just made) and no session but the first pays that.
 //!
 //! Run with `cargo bench --bench journal`; `CAIRN_BENCH_EVENTS` sets the session length
-//! (default 10,000). Repositories are made fresh for each case and deleted after timing,
-//! since this machine's disk slows file creation right after mass deletions.
+//! (default 10,000). The repositories are made fresh and deleted after timing, since this
+//! machine's disk slows file creation right after mass deletions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
@@ -46,8 +47,8 @@ fn event(seq: u64) -> Stamped {
     }
 }
 
-/// Times of each of `events` events recorded by cairn's journal.
-fn journal_times(dir: &Path, events: u64) -> Vec<Duration> {
+/// A journal that already holds a 300-event session, and a writer for the next session.
+fn journal_writer(dir: &Path) -> SessionWriter {
     let runbook = cairn::runbook::parse("bench.md", "# Bench\n\n## Step\n\nRead.\n");
     let journal = Journal::open(&dir.join("journal")).unwrap();
     // A journal is created once and then written for years; its first few hundred objects
@@ -63,67 +64,100 @@ fn journal_times(dir: &Path, events: u64) -> Vec<Duration> {
             warm.record(&stamped).unwrap();
         }
     }
-    let mut writer = SessionWriter::new(&journal, &runbook).unwrap();
-    (1..=events)
-        .map(|seq| {
-            let stamped = event(seq);
-            let started = Instant::now();
-            writer.record(&stamped).unwrap();
-            started.elapsed()
-        })
-        .collect()
+    SessionWriter::new(&journal, &runbook).unwrap()
 }
 
-/// Times of the same changes as plain git2 commits: the event's JSON added at the same path.
-fn plain_times(dir: &Path, events: u64) -> Vec<Duration> {
-    let repo = Repository::init_bare(dir.join("plain")).unwrap();
-    let signature = Signature::now("bench", "bench@example.com").unwrap();
-    let mut parent: Option<Oid> = None;
-    (1..=events)
-        .map(|seq| {
-            let json = serde_json::to_vec(&event(seq)).unwrap();
-            let path = cairn::journal::layout::event_path(seq);
-            let started = Instant::now();
-            let mut index = Index::new().unwrap();
-            if let Some(parent) = parent {
-                let tree = repo.find_commit(parent).unwrap().tree().unwrap();
-                index.read_tree(&tree).unwrap();
-            }
-            let entry = IndexEntry {
-                ctime: IndexTime::new(0, 0),
-                mtime: IndexTime::new(0, 0),
-                dev: 0,
-                ino: 0,
-                mode: 0o100644,
-                uid: 0,
-                gid: 0,
-                file_size: json.len() as u32,
-                id: repo.blob(&json).unwrap(),
-                flags: 0,
-                flags_extended: 0,
-                path: path.into_bytes(),
-            };
-            index.add(&entry).unwrap();
-            let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
-            let parents: Vec<git2::Commit<'_>> = parent
-                .iter()
-                .map(|oid| repo.find_commit(*oid).unwrap())
-                .collect();
-            let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
-            let commit = repo
-                .commit(
-                    Some("refs/heads/plain"),
-                    &signature,
-                    &signature,
-                    "note",
-                    &tree,
-                    &parents,
-                )
-                .unwrap();
-            parent = Some(commit);
-            started.elapsed()
-        })
-        .collect()
+/// The same changes as plain git2 commits: the event's JSON added at the same path.
+struct Plain {
+    repo: Repository,
+    signature: Signature<'static>,
+    parent: Option<Oid>,
+}
+
+impl Plain {
+    /// A repository that already holds 300 commits, as the journal holds a session.
+    fn new(dir: &Path) -> Plain {
+        let mut plain = Plain {
+            repo: Repository::init_bare(dir.join("plain")).unwrap(),
+            signature: Signature::now("bench", "bench@example.com").unwrap(),
+            parent: None,
+        };
+        for seq in 1..=300 {
+            plain.commit(seq + 1_000_000);
+        }
+        plain.parent = None;
+        plain
+            .repo
+            .find_reference("refs/heads/plain")
+            .unwrap()
+            .delete()
+            .unwrap();
+        plain
+    }
+
+    fn commit(&mut self, seq: u64) -> Duration {
+        let repo = &self.repo;
+        let json = serde_json::to_vec(&event(seq)).unwrap();
+        let path = cairn::journal::layout::event_path(seq);
+        let started = Instant::now();
+        let mut index = Index::new().unwrap();
+        if let Some(parent) = self.parent {
+            let tree = repo.find_commit(parent).unwrap().tree().unwrap();
+            index.read_tree(&tree).unwrap();
+        }
+        let entry = IndexEntry {
+            ctime: IndexTime::new(0, 0),
+            mtime: IndexTime::new(0, 0),
+            dev: 0,
+            ino: 0,
+            mode: 0o100644,
+            uid: 0,
+            gid: 0,
+            file_size: json.len() as u32,
+            id: repo.blob(&json).unwrap(),
+            flags: 0,
+            flags_extended: 0,
+            path: path.into_bytes(),
+        };
+        index.add(&entry).unwrap();
+        let tree = repo.find_tree(index.write_tree_to(repo).unwrap()).unwrap();
+        let parents: Vec<git2::Commit<'_>> = self
+            .parent
+            .iter()
+            .map(|oid| repo.find_commit(*oid).unwrap())
+            .collect();
+        let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        let commit = repo
+            .commit(
+                Some("refs/heads/plain"),
+                &self.signature,
+                &self.signature,
+                "note",
+                &tree,
+                &parents,
+            )
+            .unwrap();
+        self.parent = Some(commit);
+        started.elapsed()
+    }
+}
+
+/// Times of each event recorded by cairn's journal and by the plain commit, taken in
+/// turns (event 1 in each, then event 2 in each...) so that the machine's noise falls on
+/// both alike.
+fn interleaved_times(dir: &Path, events: u64) -> (Vec<Duration>, Vec<Duration>) {
+    let mut writer = journal_writer(dir);
+    let mut plain = Plain::new(dir);
+    let mut journal_times = Vec::new();
+    let mut plain_times = Vec::new();
+    for seq in 1..=events {
+        let stamped = event(seq);
+        let started = Instant::now();
+        writer.record(&stamped).unwrap();
+        journal_times.push(started.elapsed());
+        plain_times.push(plain.commit(seq));
+    }
+    (journal_times, plain_times)
 }
 
 fn median(times: &[Duration]) -> Duration {
@@ -143,10 +177,8 @@ fn main() {
         .unwrap_or(10_000)
         .max(200);
     let base = std::env::temp_dir();
-    let journal_dir = tempfile::tempdir_in(&base).unwrap();
-    let journal = journal_times(journal_dir.path(), events);
-    let plain_dir = tempfile::tempdir_in(&base).unwrap();
-    let plain = plain_times(plain_dir.path(), events);
+    let dir = tempfile::tempdir_in(&base).unwrap();
+    let (journal, plain) = interleaved_times(dir.path(), events);
     let window = 100usize;
     let early = |times: &[Duration]| median(&times[1..window.min(times.len())]);
     let late = |times: &[Duration]| median(&times[times.len() - window..]);
@@ -187,6 +219,5 @@ fn main() {
         verdict(late_ms / ms(early(&journal)) <= 1.5),
     );
     // Deleted after timing.
-    drop(journal_dir);
-    drop(plain_dir);
+    drop(dir);
 }

@@ -26,14 +26,23 @@ pub fn compare_and_swap(
     let path = git_dir.join(refname);
     let lock_path = git_dir.join(format!("{refname}.lock"));
     let io = |error: std::io::Error| JournalError::Io(format!("{}: {error}", path.display()));
-    if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder).map_err(io)?;
-    }
-    let mut lock = match OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&lock_path)
-    {
+    let open_lock = || {
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&lock_path)
+    };
+    let opened = match open_lock() {
+        // The ref's folder does not exist yet.
+        Err(error) if error.kind() == ErrorKind::NotFound => {
+            if let Some(folder) = path.parent() {
+                std::fs::create_dir_all(folder).map_err(io)?;
+            }
+            open_lock()
+        }
+        opened => opened,
+    };
+    let mut lock = match opened {
         Ok(lock) => lock,
         Err(error) if error.kind() == ErrorKind::AlreadyExists => {
             return Err(JournalError::Conflict(format!(
