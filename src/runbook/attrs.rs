@@ -4,6 +4,8 @@
 //! This module only splits the text into keys and raw values, with the span of each; what a
 //! key means and whether its value is valid is decided in `options`.
 
+use std::borrow::Cow;
+
 use serde::ser::SerializeMap;
 use serde::Serialize;
 use serde_json::Value;
@@ -20,10 +22,18 @@ pub struct Attr {
 }
 
 impl Attr {
-    /// The value as text: strings as they are, `true`/numbers as written.
-    pub fn text(&self) -> String {
+    /// The value as text: strings as they are (borrowed), `true`/numbers as written.
+    pub fn text(&self) -> Cow<'_, str> {
         match &self.value {
-            Value::String(text) => text.clone(),
+            Value::String(text) => Cow::Borrowed(text),
+            other => Cow::Owned(other.to_string()),
+        }
+    }
+
+    /// `text`, taking the string rather than copying it.
+    pub fn into_text(self) -> String {
+        match self.value {
+            Value::String(text) => text,
             other => other.to_string(),
         }
     }

@@ -21,8 +21,8 @@ use super::variables::VariableAnalysis;
 pub struct RawBlock {
     pub span: Span,
     pub fence: Fence,
-    /// The info string as written, and where it starts.
-    pub info: Option<(String, usize)>,
+    /// Where the info string is, if there is one.
+    pub info: Option<Span>,
     pub content: String,
     /// Where each piece of text pulldown-cmark gave sits in the source.
     pub pieces: OffsetMap,
@@ -50,6 +50,11 @@ impl CommandText {
             None => self.start + offset,
         }
     }
+
+    /// The host a console command is tagged for (`$web-1 uptime`).
+    fn host(&self) -> Option<&String> {
+        self.console.as_ref()?.host.as_ref()
+    }
 }
 
 /// Buffers that building one block needs and the next can reuse, so that a runbook of
@@ -67,8 +72,8 @@ pub fn build(
     scratch: &mut Scratch,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Block {
-    let info = match &raw.info {
-        Some((text, offset)) => parse_info(text, *offset, diagnostics),
+    let info = match raw.info {
+        Some(span) => parse_info(source.slice(span), span.start, diagnostics),
         None => Default::default(),
     };
     let options = block_options(&info.attrs, diagnostics);
@@ -78,7 +83,7 @@ pub fn build(
         diagnostics.push(
             Diagnostic::warning(
                 Code::NotACommand,
-                info_span(&raw),
+                info_span(&raw, source),
                 format!("this `{lang}` block reads as {looks_like}, so it is shown, not run"),
             )
             .with_help(format!(
@@ -183,17 +188,12 @@ pub fn build(
         }
     }
 
-    let hosts: Vec<Option<String>> = commands
-        .iter()
-        .map(|command| {
-            command
-                .console
-                .as_ref()
-                .and_then(|console| console.host.clone())
-        })
-        .collect();
-    let command_hosts = if hosts.iter().any(Option::is_some) {
-        hosts
+    // Listed only when some command has a host.
+    let command_hosts = if commands.iter().any(|command| command.host().is_some()) {
+        commands
+            .iter()
+            .map(|command| command.host().cloned())
+            .collect()
     } else {
         Vec::new()
     };
@@ -252,9 +252,9 @@ pub fn build(
 }
 
 /// The span to blame for the block as a whole: its info string, or its first line.
-fn info_span(raw: &RawBlock) -> Span {
-    match &raw.info {
-        Some((text, offset)) => Span::new(*offset, offset + text.trim_end().len()),
+fn info_span(raw: &RawBlock, source: &Source) -> Span {
+    match raw.info {
+        Some(span) => Span::new(span.start, span.start + source.slice(span).trim_end().len()),
         None => Span::new(raw.span.start, raw.span.start + 3),
     }
 }

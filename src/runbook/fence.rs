@@ -7,8 +7,8 @@ use super::diagnostic::{Code, Diagnostic};
 use super::model::Fence;
 use super::source::Span;
 
-/// The fence style and the info string (text and offset) of a fenced block at `span`.
-pub(super) fn fence_and_info(text: &str, span: Span) -> (Fence, Option<(String, usize)>) {
+/// The fence style and where the info string is (if any) of a fenced block at `span`.
+pub(super) fn fence_and_info(text: &str, span: Span) -> (Fence, Option<Span>) {
     let first_line_end = text[span.start..]
         .find('\n')
         .map_or(text.len(), |n| span.start + n);
@@ -25,7 +25,7 @@ pub(super) fn fence_and_info(text: &str, span: Span) -> (Fence, Option<(String, 
     } else {
         Fence::Backtick
     };
-    let info = (!info.trim().is_empty()).then(|| (info.to_string(), info_start));
+    let info = (!info.trim().is_empty()).then(|| Span::new(info_start, info_start + info.len()));
     (fence, info)
 }
 

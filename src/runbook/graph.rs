@@ -137,6 +137,42 @@ impl Unknown<'_> {
     }
 }
 
+/// The edges between steps, for reachability and loops: (to, span of what made the edge),
+/// stored together and grouped by the step they leave, which come in order.
+struct Graph {
+    edges: Vec<(usize, Span)>,
+    /// Where each step's edges start in `edges`.
+    starts: Vec<usize>,
+}
+
+impl Graph {
+    fn with_capacity(steps: usize) -> Self {
+        Graph {
+            edges: Vec::with_capacity(steps),
+            starts: Vec::with_capacity(steps),
+        }
+    }
+
+    /// The edges pushed from now on leave the next step.
+    fn start_step(&mut self) {
+        self.starts.push(self.edges.len());
+    }
+
+    fn push(&mut self, to: usize, span: Span) {
+        self.edges.push((to, span));
+    }
+
+    fn edges_from(&self, step: usize) -> &[(usize, Span)] {
+        let start = self.starts.get(step).copied().unwrap_or(self.edges.len());
+        let end = self
+            .starts
+            .get(step + 1)
+            .copied()
+            .unwrap_or(self.edges.len());
+        &self.edges[start..end]
+    }
+}
+
 /// What linking found for one step.
 #[derive(Default)]
 struct Linked {
@@ -154,17 +190,17 @@ pub fn link(runbook: &mut Runbook) {
             ids: steps.iter().map(|step| step.id.as_str()).collect(),
             suggestions_left: SUGGESTIONS,
         };
-        // (to, span of what made the edge) per step: for reachability and loops.
-        let mut graph: Vec<Vec<(usize, Span)>> = vec![Vec::new(); steps.len()];
+        let mut graph = Graph::with_capacity(steps.len());
         let linked: Vec<Linked> = (0..steps.len())
             .map(|index| {
+                graph.start_step();
                 link_step(
                     &runbook.source,
                     steps,
                     index,
                     &lookup,
                     &mut unknown,
-                    &mut graph[index],
+                    &mut graph,
                     &mut diagnostics,
                 )
             })
@@ -194,7 +230,7 @@ fn link_step(
     index: usize,
     lookup: &Lookup,
     unknown: &mut Unknown,
-    graph: &mut Vec<(usize, Span)>,
+    graph: &mut Graph,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Linked {
     let step = &steps[index];
@@ -205,7 +241,7 @@ fn link_step(
     let id_of = |target: Target| target.map_or_else(|| END.to_string(), |to| steps[to].id.clone());
     let mut push = |edges: &mut Vec<Edge>, target: Target, when, label, block, span| {
         if let Some(to) = target {
-            graph.push((to, span));
+            graph.push(to, span);
         }
         edges.push(Edge {
             to: id_of(target),
@@ -333,17 +369,12 @@ fn first_line(source: &Source, span: Span) -> Span {
     Span::new(span.start, span.start + text[..end].trim_end().len())
 }
 
-fn check_reachable(
-    steps: &[Step],
-    graph: &[Vec<(usize, Span)>],
-    start: usize,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    let mut seen = vec![false; graph.len()];
+fn check_reachable(steps: &[Step], graph: &Graph, start: usize, diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen = vec![false; steps.len()];
     let mut stack = vec![start];
     seen[start] = true;
     while let Some(index) = stack.pop() {
-        for &(to, _) in &graph[index] {
+        for &(to, _) in graph.edges_from(index) {
             if !seen[to] {
                 seen[to] = true;
                 stack.push(to);
@@ -365,23 +396,18 @@ fn check_reachable(
 }
 
 /// Notes each edge that closes a loop (found by an iterative depth-first search).
-fn note_loops(
-    steps: &[Step],
-    graph: &[Vec<(usize, Span)>],
-    start: usize,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
+fn note_loops(steps: &[Step], graph: &Graph, start: usize, diagnostics: &mut Vec<Diagnostic>) {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
         OnPath,
         Done,
     }
-    let mut marks = vec![Mark::New; graph.len()];
+    let mut marks = vec![Mark::New; steps.len()];
     let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
     marks[start] = Mark::OnPath;
     while let Some(&mut (node, ref mut next_edge)) = stack.last_mut() {
-        if let Some(&(to, span)) = graph[node].get(*next_edge) {
+        if let Some(&(to, span)) = graph.edges_from(node).get(*next_edge) {
             *next_edge += 1;
             match marks[to] {
                 Mark::New => {

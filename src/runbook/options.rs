@@ -1,8 +1,10 @@
 //! What attributes mean: turns the raw `Attrs` of a block or a step annotation into typed
 //! options, reporting bad values and unknown keys (with a "did you mean" where one is close).
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
+use aho_corasick::AhoCorasick;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
@@ -12,6 +14,7 @@ use super::duration::parse_duration;
 use super::model::Phase;
 use super::source::Span;
 use super::suggest::closest;
+use super::text::is_one_of_ignore_ascii_case;
 
 /// A typed confirmation: `confirm` alone, or `confirm="Promote now?"`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -174,7 +177,7 @@ pub fn block_options(attrs: &Attrs, diagnostics: &mut Vec<Diagnostic>) -> BlockO
         let key = attr.key.as_str();
         match key {
             "name" => {
-                let name = attr.text();
+                let name = attr.text().into_owned();
                 if is_upper_identifier(&name) && options.capture.is_none() {
                     options.capture = Some(name.clone());
                 }
@@ -189,7 +192,7 @@ pub fn block_options(attrs: &Attrs, diagnostics: &mut Vec<Diagnostic>) -> BlockO
             "expect_output" => {
                 let pattern = attr.text();
                 match regex::Regex::new(&pattern) {
-                    Ok(_) => options.expect_output = Some(pattern),
+                    Ok(_) => options.expect_output = Some(pattern.into_owned()),
                     Err(error) => diagnostics.push(invalid(
                         attr,
                         format!(
@@ -200,11 +203,11 @@ pub fn block_options(attrs: &Attrs, diagnostics: &mut Vec<Diagnostic>) -> BlockO
                 }
             }
             "on_ok" => {
-                options.on_ok = Some(attr.text());
+                options.on_ok = Some(attr.text().into_owned());
                 options.on_ok_span = Some(attr.span);
             }
             "on_fail" => {
-                options.on_fail = Some(attr.text());
+                options.on_fail = Some(attr.text().into_owned());
                 options.on_fail_span = Some(attr.span);
             }
             "retry" => match attr.text().parse::<u32>() {
@@ -215,22 +218,22 @@ pub fn block_options(attrs: &Attrs, diagnostics: &mut Vec<Diagnostic>) -> BlockO
                 )),
             },
             "retry_delay" => options.retry_delay = duration(attr, diagnostics),
-            "host" => options.host = Some(attr.text()),
+            "host" => options.host = Some(attr.text().into_owned()),
             "rehearsal" => {
-                options.rehearsal = Some(match attr.text().as_str() {
+                options.rehearsal = Some(match &*attr.text() {
                     "skip" => Rehearsal::Skip,
                     command => Rehearsal::Run(command.to_string()),
                 })
             }
             "danger" => options.danger = flag(attr, diagnostics),
-            "cwd" => options.cwd = Some(attr.text()),
-            "interpreter" => options.interpreter = Some(attr.text()),
+            "cwd" => options.cwd = Some(attr.text().into_owned()),
+            "interpreter" => options.interpreter = Some(attr.text().into_owned()),
             "excludeFromRunAll" => options.exclude_from_run_all = flag(attr, diagnostics),
             "ignore" => options.ignore = flag(attr, diagnostics),
             "promptEnv" => {
-                options.prompt_env = Some(!matches!(
-                    attr.text().to_ascii_lowercase().as_str(),
-                    "false" | "no" | "never" | "0" | "off"
+                options.prompt_env = Some(!is_one_of_ignore_ascii_case(
+                    &attr.text(),
+                    &["false", "no", "never", "0", "off"],
                 ))
             }
             _ if BLOCK_KEYS.contains(&key) => {}
@@ -240,32 +243,33 @@ pub fn block_options(attrs: &Attrs, diagnostics: &mut Vec<Diagnostic>) -> BlockO
     options
 }
 
-/// Reads one `<!-- cairn: ... -->` annotation into `options`. Returns true when it holds
-/// `choose` (a decision follows).
+/// Reads one `<!-- cairn: ... -->` annotation into `options`. Returns its `choose`
+/// attribute, if it has one (a decision follows).
 pub fn step_annotation(
-    attrs: &Attrs,
+    attrs: Attrs,
     options: &mut StepOptions,
     diagnostics: &mut Vec<Diagnostic>,
-) -> bool {
-    let mut choose = false;
-    for attr in &attrs.items {
+) -> Option<Attr> {
+    let mut choose = None;
+    for attr in attrs.items {
+        let span = attr.span;
         match attr.key.as_str() {
-            "id" => options.id = Some((attr.text(), attr.span)),
-            "next" => options.next = Some((attr.text(), attr.span)),
-            "confirm" => options.confirm = confirm(attr),
-            "timeout" => options.timeout = duration(attr, diagnostics),
+            "id" => options.id = Some((attr.into_text(), span)),
+            "next" => options.next = Some((attr.into_text(), span)),
+            "confirm" => options.confirm = confirm(&attr),
+            "timeout" => options.timeout = duration(&attr, diagnostics),
             "phase" => match parse_phase(&attr.text()) {
                 Some(phase) => options.phase = Some(phase),
                 None => diagnostics.push(invalid(
-                    attr,
+                    &attr,
                     format!(
                         "unknown phase `{}` (use diagnose, mitigate, verify or rollback)",
                         attr.text()
                     ),
                 )),
             },
-            "choose" => choose = true,
-            _ => diagnostics.push(unknown_key(attr, STEP_KEYS, "step annotation")),
+            "choose" => choose = Some(attr),
+            _ => diagnostics.push(unknown_key(&attr, STEP_KEYS, "step annotation")),
         }
     }
     choose
@@ -281,39 +285,73 @@ pub fn parse_phase(text: &str) -> Option<Phase> {
     }
 }
 
+/// Words that suggest a phase, the phases in order of precedence: a title holding words of
+/// two phases gets the first.
+const PHASE_WORDS: [(Phase, &[&str]); 4] = [
+    (
+        Phase::Rollback,
+        &["rollback", "roll back", "revert", "fail back", "failback"],
+    ),
+    (
+        Phase::Diagnose,
+        &[
+            "diagnos",
+            "investigat",
+            "triage",
+            "identify",
+            "check",
+            "inspect",
+        ],
+    ),
+    (
+        Phase::Mitigate,
+        &[
+            "mitigat",
+            "remediat",
+            "resolution",
+            "resolve",
+            "fix",
+            "recover",
+            "restore",
+            "fail over",
+            "failover",
+        ],
+    ),
+    (Phase::Verify, &["verif", "validat", "confirm", "monitor"]),
+];
+
+/// `PHASE_WORDS` in one case-blind automaton (its pattern ids count the words in order),
+/// so that a title is read once rather than searched once per word. Building it from these
+/// few fixed words cannot fail.
+static PHASE_MATCHER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(PHASE_WORDS.iter().flat_map(|(_, words)| words.iter()))
+        .ok()
+});
+
 /// The phase a heading's words suggest ("Diagnosis", "Roll back the deploy"...).
 pub fn guess_phase(title: &str) -> Option<Phase> {
-    // One lower-cased copy, then plain substring searches: cheaper than ~25 case-blind ones.
-    let lower = title.to_ascii_lowercase();
-    let has = |words: &[&str]| words.iter().any(|word| lower.contains(word));
-    if has(&["rollback", "roll back", "revert", "fail back", "failback"]) {
-        Some(Phase::Rollback)
-    } else if has(&[
-        "diagnos",
-        "investigat",
-        "triage",
-        "identify",
-        "check",
-        "inspect",
-    ]) {
-        Some(Phase::Diagnose)
-    } else if has(&[
-        "mitigat",
-        "remediat",
-        "resolution",
-        "resolve",
-        "fix",
-        "recover",
-        "restore",
-        "fail over",
-        "failover",
-    ]) {
-        Some(Phase::Mitigate)
-    } else if has(&["verif", "validat", "confirm", "monitor"]) {
-        Some(Phase::Verify)
-    } else {
-        None
+    let matcher = PHASE_MATCHER.as_ref()?;
+    let mut found: Option<usize> = None;
+    for word in matcher.find_overlapping_iter(title) {
+        if let Some(phase) = phase_index(word.pattern().as_usize()) {
+            found = Some(found.map_or(phase, |earlier| earlier.min(phase)));
+        }
+        if found == Some(0) {
+            break;
+        }
     }
+    found.map(|index| PHASE_WORDS[index].0)
+}
+
+/// The index in `PHASE_WORDS` of the phase whose words hold word number `pattern`.
+fn phase_index(pattern: usize) -> Option<usize> {
+    let mut words_so_far = 0;
+    PHASE_WORDS.iter().position(|(_, words)| {
+        words_so_far += words.len();
+        pattern < words_so_far
+    })
 }
 
 pub fn is_identifier(text: &str) -> bool {
@@ -333,7 +371,7 @@ fn confirm(attr: &Attr) -> Option<Confirm> {
     match &attr.value {
         Value::Bool(true) => Some(Confirm::Yes),
         Value::Bool(false) => None,
-        _ => match attr.text().as_str() {
+        _ => match &*attr.text() {
             "true" | "yes" | "" => Some(Confirm::Yes),
             "false" | "no" => None,
             message => Some(Confirm::Message(message.to_string())),
@@ -342,19 +380,24 @@ fn confirm(attr: &Attr) -> Option<Confirm> {
 }
 
 fn flag(attr: &Attr, diagnostics: &mut Vec<Diagnostic>) -> bool {
-    match &attr.value {
-        Value::Bool(value) => *value,
-        _ => match attr.text().to_ascii_lowercase().as_str() {
-            "true" | "yes" | "1" | "on" => true,
-            "false" | "no" | "0" | "off" => false,
-            other => {
-                diagnostics.push(invalid(
-                    attr,
-                    format!("`{}` is true or false, not `{other}`", attr.key),
-                ));
-                false
-            }
-        },
+    if let Value::Bool(value) = attr.value {
+        return value;
+    }
+    let text = attr.text();
+    if is_one_of_ignore_ascii_case(&text, &["true", "yes", "1", "on"]) {
+        true
+    } else if is_one_of_ignore_ascii_case(&text, &["false", "no", "0", "off"]) {
+        false
+    } else {
+        diagnostics.push(invalid(
+            attr,
+            format!(
+                "`{}` is true or false, not `{}`",
+                attr.key,
+                text.to_ascii_lowercase()
+            ),
+        ));
+        false
     }
 }
 
@@ -371,7 +414,7 @@ fn duration(attr: &Attr, diagnostics: &mut Vec<Diagnostic>) -> Option<Duration> 
 fn identifier(attr: &Attr, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
     let name = attr.text();
     if is_identifier(&name) {
-        Some(name)
+        Some(name.into_owned())
     } else {
         diagnostics.push(invalid(
             attr,
@@ -482,5 +525,12 @@ mod tests {
         assert_eq!(guess_phase("Verification"), Some(Phase::Verify));
         assert_eq!(guess_phase("Roll back the deploy"), Some(Phase::Rollback));
         assert_eq!(guess_phase("Meaning"), None);
+        // Case-blind, and the first phase in precedence wins, wherever its word is.
+        assert_eq!(guess_phase("VERIFY the FAILOVER"), Some(Phase::Mitigate));
+        assert_eq!(
+            guess_phase("Fix it, check it, revert it"),
+            Some(Phase::Rollback)
+        );
+        assert_eq!(guess_phase("Confirm and inspect"), Some(Phase::Diagnose));
     }
 }

@@ -2,6 +2,8 @@
 //! GitHub and in cairn alike: lower-cased, punctuation and symbols dropped, spaces to `-`,
 //! and `-1`, `-2`... appended to repeats (github-slugger's rules).
 
+use std::collections::hash_map::Entry;
+
 use rustc_hash::FxHashMap as HashMap;
 use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
@@ -49,11 +51,14 @@ impl Slugger {
     }
 
     pub fn anchor(&mut self, text: &str) -> String {
-        let base = slug(text);
-        if !self.occurrences.contains_key(&base) {
-            self.occurrences.insert(base.clone(), 0);
-            return base;
-        }
+        let base = match self.occurrences.entry(slug(text)) {
+            Entry::Vacant(vacant) => {
+                let anchor = vacant.key().clone();
+                vacant.insert(0);
+                return anchor;
+            }
+            Entry::Occupied(taken) => taken.key().clone(),
+        };
         let mut candidate = base.clone();
         while self.occurrences.contains_key(&candidate) {
             let count = self.occurrences.entry(base.clone()).or_insert(0);

@@ -40,32 +40,48 @@ impl From<Range<usize>> for Span {
 /// Where the pieces of an assembled text came from, so that an offset in the text (a code
 /// block's content without its list indentation, a command without its prompt) maps back to
 /// an offset in the original.
+///
+/// A piece that continues the one before it in the original adds nothing, so most texts are
+/// a single piece, kept without allocating.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OffsetMap {
-    /// (offset in the assembled text, offset in the original), in increasing order.
-    pieces: Vec<(usize, usize)>,
+    /// (offset in the assembled text, offset in the original) of the first piece.
+    first: Option<(usize, usize)>,
+    /// The same for the pieces after it, in increasing order.
+    rest: Vec<(usize, usize)>,
 }
 
 impl OffsetMap {
     /// A map whose text starts at `original_offset`.
     pub fn starting_at(original_offset: usize) -> Self {
         OffsetMap {
-            pieces: vec![(0, original_offset)],
+            first: Some((0, original_offset)),
+            rest: Vec::new(),
         }
     }
 
     /// Records that the text from `text_offset` on came from `original_offset`.
     pub fn push(&mut self, text_offset: usize, original_offset: usize) {
-        self.pieces.push((text_offset, original_offset));
+        let Some(first) = self.first else {
+            self.first = Some((text_offset, original_offset));
+            return;
+        };
+        let (start, original) = self.rest.last().copied().unwrap_or(first);
+        let continues = text_offset >= start
+            && original_offset >= original
+            && text_offset - start == original_offset - original;
+        if !continues {
+            self.rest.push((text_offset, original_offset));
+        }
     }
 
     /// The original offset of `offset` in the assembled text (`None` before any piece).
     pub fn map(&self, offset: usize) -> Option<usize> {
-        let index = self
-            .pieces
-            .partition_point(|&(start, _)| start <= offset)
-            .checked_sub(1)?;
-        let (start, original) = self.pieces[index];
+        let later = self.rest.partition_point(|&(start, _)| start <= offset);
+        let (start, original) = match later.checked_sub(1) {
+            Some(index) => self.rest[index],
+            None => self.first.filter(|&(start, _)| start <= offset)?,
+        };
         Some(original + (offset - start))
     }
 }
@@ -151,23 +167,32 @@ impl Source {
         self.text.get(span.range()).unwrap_or("")
     }
 
-    /// The 1-based line that holds `offset`.
+    /// The 1-based line that holds `offset`: the number of lines that start at or before it.
     pub fn line_of(&self, offset: usize) -> usize {
         let starts = &self.line_starts;
-        // Try the last line and the few after it before searching.
-        let last = self.last_line.load(Ordering::Relaxed);
-        for line in last..(last + 4).min(starts.len() + 1) {
-            let start = starts[line - 1];
-            let end = starts.get(line).copied().unwrap_or(usize::MAX);
-            if start <= offset && offset < end {
-                self.last_line.store(line, Ordering::Relaxed);
-                return line;
+        let len = starts.len();
+        let last = self.last_line.load(Ordering::Relaxed).clamp(1, len) - 1;
+        // Gallop from the last line found to a range of starts that holds the answer: the
+        // parser asks mostly in document order, so a lookup costs the log of the distance
+        // moved, not of the whole text.
+        let (below, above) = if starts[last] <= offset {
+            // Every start before `below` is at or before `offset`.
+            let (mut below, mut step) = (last + 1, 1);
+            while below + step <= len && starts[below + step - 1] <= offset {
+                below += step;
+                step *= 2;
             }
-        }
-        let line = match starts.binary_search(&offset) {
-            Ok(index) => index + 1,
-            Err(index) => index,
+            (below, (below + step - 1).min(len))
+        } else {
+            // Every start from `above` on is after `offset`.
+            let (mut above, mut step) = (last, 1);
+            while above >= step && starts[above - step] > offset {
+                above -= step;
+                step *= 2;
+            }
+            ((above + 1).saturating_sub(step), above)
         };
+        let line = below + starts[below..above].partition_point(|&start| start <= offset);
         self.last_line.store(line, Ordering::Relaxed);
         line
     }
@@ -241,6 +266,19 @@ mod tests {
     }
 
     #[test]
+    fn lines_are_found_in_any_order() {
+        let text: String = (0..200).map(|n| "x".repeat(n % 7) + "\n").collect();
+        let source = Source::new("x.md", text.as_str());
+        let expected = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count();
+        let forward = 0..=text.len() + 2;
+        let backward = (0..=text.len()).rev();
+        let jumps = (0..=text.len()).map(|n| n * 7919 % (text.len() + 1));
+        for offset in forward.chain(backward).chain(jumps) {
+            assert_eq!(source.line_of(offset), expected(offset), "offset {offset}");
+        }
+    }
+
+    #[test]
     fn columns_on_long_non_ascii_lines_use_checkpoints() {
         let line = "é".repeat(10_000) + "x";
         let source = Source::new("x.md", format!("a\n{line}"));
@@ -282,6 +320,12 @@ mod tests {
         assert_eq!(map.map(4), Some(14));
         assert_eq!(map.map(5), Some(40));
         assert_eq!(map.map(9), Some(44));
+        // A piece that continues the one before maps as it did.
+        map.push(8, 43);
+        map.push(12, 60);
+        assert_eq!(map.map(10), Some(45));
+        assert_eq!(map.map(12), Some(60));
+        assert_eq!(map.map(4), Some(14));
     }
 
     #[test]

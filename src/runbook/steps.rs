@@ -3,118 +3,139 @@
 //! `main` step when it holds something to run or tick; per-step checks (duplicate block
 //! names, destructive blocks without confirmation) run here, where the step's own
 //! annotations are known.
+//!
+//! Sections arrive one at a time, as the walk closes them: the walk keeps no list of them.
 
 use rustc_hash::FxHashSet as HashSet;
 
 use super::diagnostic::{Code, Diagnostic};
-use super::front_matter::FrontMatter;
-use super::model::{Block, BlockKind, Choice, Decision, Step, StepKind};
-use super::options::guess_phase;
+use super::model::{Block, BlockKind, Choice, Decision, Phase, Step, StepKind};
+use super::options::{guess_phase, StepOptions};
 use super::source::{Source, Span};
-use super::walk::Section;
+use super::walk::{Heading, Section};
 
-/// Turns the collected sections into steps: ids, kinds, parents, phases; the introduction
-/// becomes the implicit `main` step when it holds something to run or tick. Also returns the
-/// anchors that lead to the top of the runbook.
-pub(super) fn into_steps(
-    sections: Vec<Section>,
-    title: &str,
-    source: &Source,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> (Vec<Step>, Vec<String>) {
-    let mut top_anchors = Vec::new();
-    let heading_levels: Vec<Option<u8>> = sections
-        .iter()
-        .map(|s| s.heading.as_ref().map(|h| h.level))
-        .collect();
-    // The implicit step is `main` unless a heading already has that anchor.
-    let main_taken = sections
-        .iter()
-        .any(|s| s.heading.as_ref().is_some_and(|h| h.anchor == "main"));
-    let no_headings = sections.len() == 1;
-    let mut steps = Vec::with_capacity(sections.len());
-    // (level, step index) of the open headings, for parents.
-    let mut parents: Vec<(u8, usize)> = Vec::new();
-    for (index, mut section) in sections.into_iter().enumerate() {
+/// The steps made so far, and what making the next ones needs to know.
+#[derive(Debug, Default)]
+pub(super) struct Steps {
+    steps: Vec<Step>,
+    /// (level, step index) of the open headings, for parents.
+    parents: Vec<(u8, usize)>,
+    /// Anchors that lead to the top of the runbook.
+    top_anchors: Vec<String>,
+    /// Some heading's anchor is `main`: the implicit step is then `main-0`.
+    main_taken: bool,
+    /// The first step is the implicit one: it is named when the runbook's title is known.
+    has_implicit: bool,
+}
+
+impl Steps {
+    /// Turns a closed section into a step. `next_level` is the level of the heading that
+    /// closed it (`None` at the end of the runbook).
+    pub(super) fn push(
+        &mut self,
+        mut section: Section,
+        next_level: Option<u8>,
+        source: &Source,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        match section.heading.take() {
+            Some(heading) => self.push_heading(heading, section, next_level, source, diagnostics),
+            // The introduction is closed by the first heading, or by the end of a runbook
+            // that has none.
+            None => self.push_intro(section, next_level.is_none(), source, diagnostics),
+        }
+    }
+
+    fn push_intro(
+        &mut self,
+        mut section: Section,
+        no_headings: bool,
+        source: &Source,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
         let has_work = section.has_command || !section.checks.is_empty();
-        let Some(heading) = section.heading.take() else {
-            let keep = if no_headings {
-                section.has_content || section.decision.is_some()
-            } else {
-                has_work
-            };
-            if keep {
-                let id = if main_taken {
-                    "main-0".to_string()
-                } else {
-                    "main".to_string()
-                };
-                let at = section.first_content.unwrap_or(section.body_start);
-                let identity = Identity {
-                    id: id.clone(),
-                    anchor: id,
-                    title: title.to_string(),
-                    level: 0,
-                    line: source.position(at).line,
-                    parent: None,
-                };
-                steps.push(finish(
-                    identity,
-                    section.body_start,
-                    section,
-                    has_work,
-                    false,
-                    source,
-                    diagnostics,
-                ));
-            } else {
-                top_anchors.append(&mut section.inner_anchors);
-                for span in &section.annotation_spans {
-                    diagnostics.push(
-                        Diagnostic::warning(
-                            Code::MisplacedAnnotation,
-                            *span,
-                            "this annotation is outside any step, so it applies to nothing",
-                        )
-                        .with_help("move it under the heading of the step it is for"),
-                    );
-                }
-                if no_headings || (steps.is_empty() && index + 1 == heading_levels.len()) {
-                    diagnostics.push(
-                        Diagnostic::warning(
-                            Code::EmptyRunbook,
-                            Span::at(section.body_start.min(source.text().len())),
-                            "this runbook has no steps",
-                        )
-                        .with_help("add a `## Step` heading with a ```bash block under it"),
-                    );
-                }
-            }
-            continue;
+        let keep = if no_headings {
+            section.has_content || section.decision.is_some()
+        } else {
+            has_work
         };
-        while parents
+        if keep {
+            let at = section.first_content.unwrap_or(section.body_start);
+            // Named in `complete`, once the title and every heading's anchor are known.
+            let identity = Identity {
+                id: String::new(),
+                anchor: String::new(),
+                title: String::new(),
+                level: 0,
+                line: source.position(at).line,
+                parent: None,
+            };
+            let heading_start = section.body_start;
+            let step = finish(
+                identity,
+                heading_start,
+                section,
+                has_work,
+                false,
+                source,
+                diagnostics,
+            );
+            self.steps.push(step);
+            self.has_implicit = true;
+            return;
+        }
+        self.top_anchors.append(&mut section.inner_anchors);
+        for span in &section.annotation_spans {
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::MisplacedAnnotation,
+                    *span,
+                    "this annotation is outside any step, so it applies to nothing",
+                )
+                .with_help("move it under the heading of the step it is for"),
+            );
+        }
+        if no_headings {
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::EmptyRunbook,
+                    Span::at(section.body_start.min(source.text().len())),
+                    "this runbook has no steps",
+                )
+                .with_help("add a `## Step` heading with a ```bash block under it"),
+            );
+        }
+    }
+
+    fn push_heading(
+        &mut self,
+        heading: Heading,
+        section: Section,
+        next_level: Option<u8>,
+        source: &Source,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let has_work = section.has_command || !section.checks.is_empty();
+        self.main_taken |= heading.anchor == "main";
+        while self
+            .parents
             .last()
             .is_some_and(|&(level, _)| level >= heading.level)
         {
-            parents.pop();
+            self.parents.pop();
         }
-        let parent = parents.last().map(|&(_, step)| step);
-        let next_is_child = heading_levels
-            .get(index + 1)
-            .copied()
-            .flatten()
-            .is_some_and(|level| level > heading.level);
+        let parent = self
+            .parents
+            .last()
+            .and_then(|&(_, index)| self.steps.get(index));
+        let parent_id = parent.map(|step| step.id.clone());
+        let parent_phase = parent.and_then(|step| step.phase);
+        let next_is_child = next_level.is_some_and(|level| level > heading.level);
         let is_group = !section.has_content && section.decision.is_none() && next_is_child;
         let line = source.position(heading.span.start).line;
-        let parent_id = parent.map(|step: usize| {
-            steps
-                .get(step)
-                .map(|s: &Step| s.id.clone())
-                .unwrap_or_default()
-        });
         let (id, anchor) = match &section.options.id {
-            Some((id, _)) => (id.clone(), heading.anchor.clone()),
-            None => (heading.anchor.clone(), heading.anchor.clone()),
+            Some((id, _)) => (id.clone(), heading.anchor),
+            None => (heading.anchor.clone(), heading.anchor),
         };
         let identity = Identity {
             id,
@@ -136,37 +157,25 @@ pub(super) fn into_steps(
         step.heading = heading.span;
         // Steps under `## Mitigation` are mitigation steps unless they say otherwise.
         if step.phase.is_none() {
-            step.phase = parent
-                .and_then(|index| steps.get(index))
-                .and_then(|p: &Step| p.phase);
+            step.phase = parent_phase;
         }
-        parents.push((heading.level, steps.len()));
-        steps.push(step);
+        self.parents.push((heading.level, self.steps.len()));
+        self.steps.push(step);
     }
-    (steps, top_anchors)
-}
 
-/// Fills in each command block's `undefined`: the variables it reads that no param, no
-/// front-matter `env` and no earlier block (in document order) defines.
-pub(super) fn mark_undefined(steps: &mut [Step], front_matter: &FrontMatter) {
-    let mut defined: HashSet<String> = front_matter
-        .params
-        .iter()
-        .map(|param| param.name.clone())
-        .chain(front_matter.env.iter().map(|(name, _)| name.clone()))
-        .collect();
-    for block in steps.iter_mut().flat_map(|step| step.blocks.iter_mut()) {
-        if block.kind != BlockKind::Command {
-            continue;
+    /// The steps, with the implicit one named after the runbook's `title`, and the anchors
+    /// that lead to the top of the runbook.
+    pub(super) fn complete(mut self, title: &str) -> (Vec<Step>, Vec<String>) {
+        if self.has_implicit {
+            if let Some(step) = self.steps.first_mut() {
+                let id = if self.main_taken { "main-0" } else { "main" };
+                step.id = id.to_string();
+                step.anchor = id.to_string();
+                step.title = title.to_string();
+                step.phase = phase(&step.options, &step.title);
+            }
         }
-        block.undefined = block
-            .variables
-            .iter()
-            .filter(|name| !defined.contains(*name))
-            .cloned()
-            .collect();
-        defined.extend(block.defines.iter().cloned());
-        defined.extend(block.prompt_env.iter().map(|prompt| prompt.name.clone()));
+        (self.steps, self.top_anchors)
     }
 }
 
@@ -204,10 +213,16 @@ fn finish(
     } else {
         StepKind::Read
     };
-    let mut names = HashSet::default();
+    // A name can repeat only when two blocks have one; most steps have fewer.
+    let named = section
+        .blocks
+        .iter()
+        .filter(|block| block.options.name.is_some())
+        .count();
+    let mut names: HashSet<&str> = HashSet::default();
     for block in &section.blocks {
-        if let Some(name) = &block.options.name {
-            if !names.insert(name.clone()) {
+        if let Some(name) = block.options.name.as_deref().filter(|_| named > 1) {
+            if !names.insert(name) {
                 diagnostics.push(
                     Diagnostic::warning(
                         Code::DuplicateBlockName,
@@ -250,7 +265,11 @@ fn finish(
             })
             .collect(),
     });
-    let phase = section.options.phase.or_else(|| guess_phase(&title));
+    let phase = phase(&section.options, &title);
+    let mut blocks = section.blocks;
+    // Blocks are large and a step has few: a vector's first growth (room for four) would
+    // leave most of its memory unused for the runbook's lifetime. Shrinking is in place.
+    blocks.shrink_to_fit();
     Step {
         id,
         anchor,
@@ -262,13 +281,18 @@ fn finish(
         parent,
         options: section.options,
         checks: section.checks,
-        blocks: section.blocks,
+        blocks,
         decision,
         next: Vec::new(),
         heading: Span::at(heading_start),
         body: Span::new(section.body_start, section.body_end.max(section.body_start)),
         inner_anchors: section.inner_anchors,
     }
+}
+
+/// The phase a step's annotation gives, or else the one its title suggests.
+fn phase(options: &StepOptions, title: &str) -> Option<Phase> {
+    options.phase.or_else(|| guess_phase(title))
 }
 
 /// The first line of a block: what a diagnostic about the whole block points at.

@@ -19,6 +19,14 @@ pub fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
     .any(|at| haystack[at..at + needle.len()].eq_ignore_ascii_case(needle))
 }
 
+/// `text` without its leading and trailing whitespace, in the same allocation.
+pub fn trimmed(mut text: String) -> String {
+    text.truncate(text.trim_end().len());
+    let leading = text.len() - text.trim_start().len();
+    text.drain(..leading);
+    text
+}
+
 /// Whether `word` equals one of `words`, ignoring ASCII case.
 pub fn is_one_of_ignore_ascii_case(word: &str, words: &[&str]) -> bool {
     words
@@ -39,5 +47,13 @@ mod tests {
         assert!(!contains_ignore_ascii_case("roll", "rollback"));
         assert!(is_one_of_ignore_ascii_case("Bash", &["sh", "bash"]));
         assert!(!is_one_of_ignore_ascii_case("bas", &["sh", "bash"]));
+    }
+
+    #[test]
+    fn trimming_in_place() {
+        assert_eq!(trimmed(" \t a b \n".to_string()), "a b");
+        assert_eq!(trimmed("ab".to_string()), "ab");
+        assert_eq!(trimmed("  ".to_string()), "");
+        assert_eq!(trimmed("\u{a0}é\u{3000}".to_string()), "é");
     }
 }

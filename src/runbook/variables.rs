@@ -5,6 +5,8 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde::Serialize;
 
+use super::front_matter::FrontMatter;
+use super::model::{Block, BlockKind};
 use super::options::is_identifier;
 use super::shell::ShellScan;
 
@@ -159,6 +161,40 @@ impl VariableAnalysis {
         self.read.clear();
         self.set.clear();
         std::mem::take(&mut self.result)
+    }
+}
+
+/// The variables a runbook defines, as its blocks are read in document order: params and
+/// front-matter `env` first, then each command block's exports, captures and prompts.
+#[derive(Debug)]
+pub struct Definitions {
+    names: HashSet<String>,
+}
+
+impl Definitions {
+    pub fn new(front_matter: &FrontMatter) -> Self {
+        let params = front_matter.params.iter().map(|param| param.name.clone());
+        let env = front_matter.env.iter().map(|(name, _)| name.clone());
+        Definitions {
+            names: params.chain(env).collect(),
+        }
+    }
+
+    /// Fills in a command block's `undefined`: the variables it reads that nothing before it
+    /// defines. Then counts what the block defines, for the blocks after it.
+    pub fn read(&mut self, block: &mut Block) {
+        if block.kind != BlockKind::Command {
+            return;
+        }
+        block.undefined = block
+            .variables
+            .iter()
+            .filter(|name| !self.names.contains(*name))
+            .cloned()
+            .collect();
+        self.names.extend(block.defines.iter().cloned());
+        let prompted = block.prompt_env.iter().map(|prompt| prompt.name.clone());
+        self.names.extend(prompted);
     }
 }
 

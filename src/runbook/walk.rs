@@ -3,6 +3,8 @@
 //! collects each section's code blocks, task-list checks, annotations and decision lists.
 //! Structure comes from events, never from re-reading accumulated text.
 
+use std::borrow::Cow;
+
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 use super::attrs::parse_pairs;
@@ -15,7 +17,9 @@ use super::model::{Block, BlockKind, Check, Fence, Runbook, END};
 use super::options::{step_annotation, StepOptions};
 use super::slug::Slugger;
 use super::source::{OffsetMap, Source, Span};
-use super::steps::{into_steps, mark_undefined};
+use super::steps::Steps;
+use super::text::trimmed;
+use super::variables::Definitions;
 
 /// A decision list as written: labels and raw link targets, resolved later by the graph.
 #[derive(Clone, Debug, Default)]
@@ -99,13 +103,18 @@ pub fn walk(source: Source) -> Runbook {
     let body = &text[body_start..];
 
     let mut scratch = Scratch::default();
+    // Blocks are built in document order: what each reads undefined is known at once.
+    let mut definitions = Definitions::new(&front_matter);
     let mut slugger = Slugger::default();
     // `end` ends the walk: a heading called "End" gets `end-1`.
     slugger.reserve(END);
-    let mut sections: Vec<Section> = vec![Section {
+    // The section being collected; each one closed becomes a step at once.
+    let mut section = Section {
         body_start,
         ..Section::default()
-    }];
+    };
+    let mut steps = Steps::default();
+    let mut intro = Span::default();
     let mut first_h1: Option<String> = None;
     let mut title_heading: Option<String> = None;
     let mut seen_heading = false;
@@ -114,7 +123,7 @@ pub fn walk(source: Source) -> Runbook {
     let mut depth = 0usize;
     let mut heading: Option<(u8, usize, String, bool)> = None; // level, start, text, top level
     let mut code: Option<RawBlock> = None;
-    let mut html: Option<(String, OffsetMap)> = None;
+    let mut html: Option<(Cow<str>, OffsetMap)> = None;
     let mut items: Vec<Item> = Vec::new();
     let mut pending_choose: Option<RawDecision> = None;
     let mut open_decision: Option<OpenDecision> = None;
@@ -122,7 +131,6 @@ pub fn walk(source: Source) -> Runbook {
     let parser = Parser::new_ext(body, markdown_options()).into_offset_iter();
     for (event, range) in parser {
         let span = Span::new(body_start + range.start, body_start + range.end);
-        let section_index = sections.len() - 1;
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 heading = Some((level as u8, span.start, String::new(), depth == 0));
@@ -131,7 +139,7 @@ pub fn walk(source: Source) -> Runbook {
                 let Some((level, start, title, top_level)) = heading.take() else {
                     continue;
                 };
-                let title = title.trim().to_string();
+                let title = trimmed(title);
                 let anchor = slugger.anchor(&title);
                 if level == 1 && first_h1.is_none() {
                     first_h1 = Some(title.clone());
@@ -140,22 +148,22 @@ pub fn walk(source: Source) -> Runbook {
                 seen_heading = true;
                 let heading_span = Span::new(start, start + text[start..span.end].trim_end().len());
                 if is_title {
+                    // No heading came before: the section is still the introduction.
                     title_heading = Some(title);
-                    let intro_section = &mut sections[0];
-                    intro_section.body_start = span.end;
+                    section.body_start = span.end;
                     // `#title` leads to the top of the runbook.
-                    intro_section.inner_anchors.push(anchor);
+                    section.inner_anchors.push(anchor);
                     continue;
                 }
                 if !top_level {
                     // A heading in a list item or quote is prose; its anchor leads to its step.
-                    sections[section_index].has_content = true;
-                    sections[section_index].inner_anchors.push(anchor);
+                    section.has_content = true;
+                    section.inner_anchors.push(anchor);
                     continue;
                 }
                 take_pending_choose(&mut pending_choose, &mut diagnostics);
-                sections[section_index].body_end = start;
-                sections.push(Section {
+                section.body_end = start;
+                let next = Section {
                     heading: Some(Heading {
                         level,
                         title,
@@ -164,7 +172,16 @@ pub fn walk(source: Source) -> Runbook {
                     }),
                     body_start: span.end,
                     ..Section::default()
-                });
+                };
+                let closed = std::mem::replace(&mut section, next);
+                close(
+                    closed,
+                    Some(level),
+                    &mut intro,
+                    &mut steps,
+                    &source,
+                    &mut diagnostics,
+                );
             }
             Event::Text(text_piece) | Event::Code(text_piece) => {
                 if let Some((_, _, title, _)) = heading.as_mut() {
@@ -185,8 +202,7 @@ pub fn walk(source: Source) -> Runbook {
                 }
             }
             Event::Start(Tag::CodeBlock(kind)) => {
-                let section = &mut sections[section_index];
-                mark_content(section, span.start);
+                mark_content(&mut section, span.start);
                 take_pending_choose(&mut pending_choose, &mut diagnostics);
                 let (fence, info) = match kind {
                     CodeBlockKind::Indented => (Fence::Indented, None),
@@ -196,7 +212,9 @@ pub fn walk(source: Source) -> Runbook {
                     span,
                     fence,
                     info,
-                    content: String::new(),
+                    // Room for the block's whole text, which the content (without fences or
+                    // indentation) seldom exceeds: one allocation rather than one per line.
+                    content: String::with_capacity(span.end - span.start),
                     pieces: OffsetMap::default(),
                 });
             }
@@ -206,7 +224,6 @@ pub fn walk(source: Source) -> Runbook {
                 if raw.fence != Fence::Indented {
                     check_closed(text, &raw, &mut diagnostics);
                 }
-                let section = &mut sections[section_index];
                 // When output may follow, the last block is the command it belongs to.
                 let previous_is_command = section.output_may_follow;
                 let previous_command = section.blocks.len().checked_sub(1);
@@ -215,6 +232,7 @@ pub fn walk(source: Source) -> Runbook {
                     default_shell: front_matter.shell.as_deref().unwrap_or("bash"),
                 };
                 let mut block = build(raw, &source, around, &mut scratch, &mut diagnostics);
+                definitions.read(&mut block);
                 if block.kind == BlockKind::Output {
                     block.output_of = previous_command.filter(|_| previous_is_command);
                 }
@@ -223,41 +241,44 @@ pub fn walk(source: Source) -> Runbook {
                 section.blocks.push(block);
             }
             Event::Start(Tag::HtmlBlock) => {
-                html = Some((String::new(), OffsetMap::default()));
+                html = Some((Cow::Borrowed(""), OffsetMap::default()));
             }
             Event::Html(piece) => {
                 if let Some((buffer, pieces)) = html.as_mut() {
                     pieces.push(buffer.len(), span.start);
-                    buffer.push_str(&piece);
+                    if buffer.is_empty() {
+                        // Most blocks are one piece, read where it is, without a copy.
+                        *buffer = piece.into();
+                    } else {
+                        buffer.to_mut().push_str(&piece);
+                    }
                 }
             }
             Event::End(TagEnd::HtmlBlock) => {
                 if let Some((buffer, pieces)) = html.take() {
-                    let section = &mut sections[section_index];
                     let has_markup = annotations(
                         &buffer,
                         &pieces,
-                        section,
+                        &mut section,
                         &mut pending_choose,
                         &mut diagnostics,
                     );
                     if has_markup {
-                        mark_content(section, span.start);
+                        mark_content(&mut section, span.start);
                     }
                 }
             }
             Event::InlineHtml(piece) => {
-                let section = &mut sections[section_index];
                 annotations(
                     &blank_quote_markers(&piece),
                     &OffsetMap::starting_at(span.start),
-                    section,
+                    &mut section,
                     &mut pending_choose,
                     &mut diagnostics,
                 );
             }
             Event::Start(Tag::List(_)) => {
-                mark_content(&mut sections[section_index], span.start);
+                mark_content(&mut section, span.start);
                 if let Some(pending) = pending_choose.take() {
                     open_decision = Some(OpenDecision {
                         decision: pending,
@@ -273,12 +294,12 @@ pub fn walk(source: Source) -> Runbook {
                     .is_some_and(|open| open.list_depth == depth)
                 {
                     if let Some(open) = open_decision.take() {
-                        sections[section_index].decision = Some(open.decision);
+                        section.decision = Some(open.decision);
                     }
                 }
             }
             Event::Start(Tag::Item) => {
-                sections[section_index].output_may_follow = false;
+                section.output_may_follow = false;
                 items.push(Item {
                     start: span.start,
                     task: None,
@@ -290,19 +311,28 @@ pub fn walk(source: Source) -> Runbook {
             Event::End(TagEnd::Item) => {
                 depth = depth.saturating_sub(1);
                 let Some(item) = items.pop() else { continue };
+                let is_choice = open_decision
+                    .as_ref()
+                    .is_some_and(|open| open.list_depth + 1 == depth);
+                let mut text = trimmed(item.text);
                 if let Some(checked) = item.task {
                     let line = source.position(item.start).line;
-                    sections[section_index].checks.push(Check {
-                        text: item.text.trim().to_string(),
+                    section.checks.push(Check {
+                        // A task that is also a choice keeps its text for both.
+                        text: if is_choice {
+                            text.clone()
+                        } else {
+                            std::mem::take(&mut text)
+                        },
                         checked,
                         line,
                         span: Span::new(item.start, span.end),
                     });
                 }
                 if let Some(open) = open_decision.as_mut() {
-                    if open.list_depth + 1 == depth {
+                    if is_choice {
                         open.decision.items.push(RawChoice {
-                            label: item.text.trim().to_string(),
+                            label: text,
                             span: Span::new(item.start, span.end),
                             targets: item.links,
                         });
@@ -323,7 +353,7 @@ pub fn walk(source: Source) -> Runbook {
                 }
             }
             Event::Start(Tag::BlockQuote(_)) => {
-                mark_content(&mut sections[section_index], span.start);
+                mark_content(&mut section, span.start);
                 take_pending_choose(&mut pending_choose, &mut diagnostics);
                 depth += 1;
             }
@@ -338,14 +368,14 @@ pub fn walk(source: Source) -> Runbook {
                         item.text.push(' ');
                     }
                 }
-                mark_content(&mut sections[section_index], span.start);
+                mark_content(&mut section, span.start);
                 if !in_item {
                     take_pending_choose(&mut pending_choose, &mut diagnostics);
                 }
             }
             Event::Start(Tag::Table(_)) | Event::Rule | Event::DisplayMath(_) => {
-                sections[section_index].output_may_follow = false;
-                mark_content(&mut sections[section_index], span.start);
+                section.output_may_follow = false;
+                mark_content(&mut section, span.start);
                 take_pending_choose(&mut pending_choose, &mut diagnostics);
             }
             _ => {}
@@ -353,24 +383,28 @@ pub fn walk(source: Source) -> Runbook {
     }
     if let Some(raw) = code.take() {
         // Defensive: pulldown-cmark always closes blocks, but never lose one.
-        let section = sections.len() - 1;
         let around = Neighbourhood {
             previous_is_command: false,
             default_shell: "bash",
         };
-        let block = build(raw, &source, around, &mut scratch, &mut diagnostics);
-        sections[section].has_command |= block.kind == BlockKind::Command;
-        sections[section].blocks.push(block);
+        let mut block = build(raw, &source, around, &mut scratch, &mut diagnostics);
+        definitions.read(&mut block);
+        section.has_command |= block.kind == BlockKind::Command;
+        section.blocks.push(block);
     }
     if let Some(open) = open_decision.take() {
-        let last = sections.len() - 1;
-        sections[last].decision = Some(open.decision);
+        section.decision = Some(open.decision);
     }
     take_pending_choose(&mut pending_choose, &mut diagnostics);
-    if let Some(last) = sections.last_mut() {
-        last.body_end = text.len();
-    }
-    let intro = Span::new(sections[0].body_start, sections[0].body_end);
+    section.body_end = text.len();
+    close(
+        section,
+        None,
+        &mut intro,
+        &mut steps,
+        &source,
+        &mut diagnostics,
+    );
 
     let title = front_matter
         .title
@@ -378,8 +412,7 @@ pub fn walk(source: Source) -> Runbook {
         .or(title_heading)
         .or(first_h1)
         .unwrap_or_else(|| file_stem(source.path()));
-    let (mut steps, top_anchors) = into_steps(sections, &title, &source, &mut diagnostics);
-    mark_undefined(&mut steps, &front_matter);
+    let (steps, top_anchors) = steps.complete(&title);
     let params = front_matter.params.clone();
     Runbook {
         title,
@@ -403,6 +436,22 @@ fn file_stem(path: &str) -> String {
         .unwrap_or_else(|| "runbook".to_string())
 }
 
+/// Makes a step of a section that a heading (of `next_level`) or the end of the runbook
+/// closed; the introduction's extent is kept.
+fn close(
+    section: Section,
+    next_level: Option<u8>,
+    intro: &mut Span,
+    steps: &mut Steps,
+    source: &Source,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if section.heading.is_none() {
+        *intro = Span::new(section.body_start, section.body_end);
+    }
+    steps.push(section, next_level, source, diagnostics);
+}
+
 fn mark_content(section: &mut Section, at: usize) {
     section.has_content = true;
     section.first_content.get_or_insert(at);
@@ -410,9 +459,9 @@ fn mark_content(section: &mut Section, at: usize) {
 
 /// Inline HTML that spans lines inside a block quote still holds the quote's `>` markers
 /// on its later lines; they are blanked (same length, so offsets hold) before reading it.
-fn blank_quote_markers(html: &str) -> std::borrow::Cow<'_, str> {
+fn blank_quote_markers(html: &str) -> Cow<'_, str> {
     if !html.contains('\n') {
-        return std::borrow::Cow::Borrowed(html);
+        return Cow::Borrowed(html);
     }
     let mut out = String::with_capacity(html.len());
     for (index, line) in html.split_inclusive('\n').enumerate() {
@@ -424,7 +473,7 @@ fn blank_quote_markers(html: &str) -> std::borrow::Cow<'_, str> {
         out.extend(std::iter::repeat_n(' ', markers));
         out.push_str(&line[markers..]);
     }
-    std::borrow::Cow::Owned(out)
+    Cow::Owned(out)
 }
 
 /// A `choose` annotation must be followed by a list; anything else ends the wait.
@@ -476,14 +525,11 @@ fn annotations(
             Ok((attrs, _)) => {
                 let mut annotation_diagnostics = Vec::new();
                 let choose =
-                    step_annotation(&attrs, &mut section.options, &mut annotation_diagnostics);
+                    step_annotation(attrs, &mut section.options, &mut annotation_diagnostics);
                 diagnostics.extend(annotation_diagnostics);
                 section.annotation_spans.push(comment_span);
-                if choose {
-                    let prompt = attrs
-                        .get("choose")
-                        .map(|attr| attr.text())
-                        .filter(|text| text != "true");
+                if let Some(choose) = choose {
+                    let prompt = Some(choose.into_text()).filter(|text| text != "true");
                     *pending_choose = Some(RawDecision {
                         prompt,
                         span: comment_span,
