@@ -11,7 +11,7 @@ use super::diagnostic::{Code, Diagnostic};
 use super::info_string::parse_info;
 use super::model::{Block, BlockKind, Fence, Placeholder};
 use super::options::block_options;
-use super::placeholders::{placeholder_name, unclosed_placeholders};
+use super::placeholders::{placeholder_name, unclosed_placeholder};
 use super::shell::{scan_into, ShellScan};
 use super::source::{OffsetMap, Source, Span};
 use super::variables::VariableAnalysis;
@@ -173,7 +173,7 @@ pub fn build(
                 line_start += line.len();
                 continue;
             }
-            for (open, close) in unclosed_placeholders(line.trim_end_matches('\n')) {
+            if let Some((open, close)) = unclosed_placeholder(line.trim_end_matches('\n')) {
                 let start = raw.source_offset(command.content_offset(line_start + open));
                 diagnostics.push(
                     Diagnostic::warning(

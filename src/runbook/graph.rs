@@ -5,6 +5,8 @@
 //! Linear in the size of the runbook: ids are looked up by hash, and "did you mean" hints
 //! are computed for a bounded number of unknown targets.
 
+use std::collections::hash_map::Entry;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use super::diagnostic::{Code, Diagnostic};
@@ -36,12 +38,19 @@ impl<'a> Lookup<'a> {
             HashMap::with_capacity_and_hasher(steps.len(), Default::default());
         let mut by_anchor = HashMap::with_capacity_and_hasher(steps.len(), Default::default());
         for (index, step) in steps.iter().enumerate() {
-            if let Some(&previous) = by_id.get(step.id.as_str()) {
-                diagnostics.push(duplicate_id(step, &steps[previous]));
-            } else {
-                by_id.insert(step.id.as_str(), index);
+            match by_id.entry(step.id.as_str()) {
+                Entry::Occupied(previous) => {
+                    diagnostics.push(duplicate_id(step, &steps[*previous.get()]));
+                }
+                Entry::Vacant(vacant) => {
+                    vacant.insert(index);
+                }
             }
-            by_anchor.entry(step.anchor.as_str()).or_insert(index);
+            // An anchor that is also the step's id is found by id, which is looked up first:
+            // most steps need no entry here.
+            if step.anchor != step.id {
+                by_anchor.entry(step.anchor.as_str()).or_insert(index);
+            }
         }
         // Headings that are not steps still have anchors: they lead to their step, and the
         // title's to the top.

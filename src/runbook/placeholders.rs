@@ -43,45 +43,26 @@ pub fn placeholder_end(text: &str, at: usize) -> Option<usize> {
 }
 
 /// `<pod name -n prod`: a `<` that opens what reads as a placeholder but is never closed on
-/// its line. Returns the byte range of each such opening within `line`.
-pub fn unclosed_placeholders(line: &str) -> Vec<(usize, usize)> {
+/// its line. Returns the byte range of the opening within `line`. Only the line's last `<`
+/// can be one: what follows it must be a name running to the end of the line, and a `<`
+/// ends a name.
+pub fn unclosed_placeholder(line: &str) -> Option<(usize, usize)> {
     let bytes = line.as_bytes();
-    let mut found = Vec::new();
-    let mut at = 0;
-    while let Some(offset) = line[at..].find('<') {
-        let open = at + offset;
-        at = open + 1;
-        if open > 0 && bytes[open - 1] == b'<' || bytes.get(open + 1) == Some(&b'<') {
-            continue;
-        }
-        if placeholder_end(line, open).is_some() {
-            continue;
-        }
-        let Some(&first) = bytes.get(open + 1) else {
-            continue;
-        };
-        if !first.is_ascii_alphabetic() {
-            continue;
-        }
-        let mut end = open + 1;
-        while end < bytes.len() && is_name_byte(bytes[end]) {
-            end += 1;
-        }
-        if end < bytes.len() {
-            // Something other than a name follows (`>`, a quote, `|`): not a bare opening.
-            continue;
-        }
-        let run = line[open + 1..end].trim_end();
-        let first_word = run.split(' ').next().unwrap_or("");
-        let upper = first_word.len() > 1
-            && first_word
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-' || b.is_ascii_digit());
-        if run.contains(' ') || upper {
-            found.push((open, open + 1 + first_word.len()));
-        }
+    let open = memchr::memrchr(b'<', bytes)?;
+    if open > 0 && bytes[open - 1] == b'<' {
+        return None;
     }
-    found
+    let name = &bytes[open + 1..];
+    if !name.first()?.is_ascii_alphabetic() || !name.iter().all(|&byte| is_name_byte(byte)) {
+        return None;
+    }
+    let run = line[open + 1..].trim_end();
+    let first_word = run.split(' ').next().unwrap_or("");
+    let upper = first_word.len() > 1
+        && first_word
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-' || b.is_ascii_digit());
+    (run.contains(' ') || upper).then_some((open, open + 1 + first_word.len()))
 }
 
 /// The name inside a placeholder's brackets.
@@ -143,10 +124,18 @@ mod tests {
 
     #[test]
     fn finds_unclosed_openings() {
-        assert_eq!(unclosed_placeholders("kubectl logs <pod name"), [(13, 17)]);
-        assert_eq!(unclosed_placeholders("kubectl logs <POD_NAME"), [(13, 22)]);
-        assert!(unclosed_placeholders("mysql db <dump.sql").is_empty());
-        assert!(unclosed_placeholders("cat <<EOF").is_empty());
-        assert!(unclosed_placeholders("echo <ok> done").is_empty());
+        assert_eq!(
+            unclosed_placeholder("kubectl logs <pod name"),
+            Some((13, 17))
+        );
+        assert_eq!(
+            unclosed_placeholder("kubectl logs <POD_NAME"),
+            Some((13, 22))
+        );
+        assert_eq!(unclosed_placeholder("mysql db <dump.sql"), None);
+        assert_eq!(unclosed_placeholder("cat <<EOF"), None);
+        assert_eq!(unclosed_placeholder("echo <ok> done"), None);
+        assert_eq!(unclosed_placeholder("a <b> <c d"), Some((6, 8)));
+        assert_eq!(unclosed_placeholder("a <b c <d>"), None);
     }
 }

@@ -2,9 +2,9 @@
 //! GitHub and in cairn alike: lower-cased, punctuation and symbols dropped, spaces to `-`,
 //! and `-1`, `-2`... appended to repeats (github-slugger's rules).
 
-use std::collections::hash_map::Entry;
+use std::hash::BuildHasher;
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
 /// The anchor for one heading text, before de-duplication.
@@ -39,35 +39,88 @@ fn keeps(c: char) -> bool {
 }
 
 /// Hands out unique anchors in document order.
+///
+/// The anchors taken are kept one after another in one string and found by their hash, so
+/// that a runbook of thousands of headings keeps three allocations here, not one per anchor.
 #[derive(Debug, Default)]
 pub struct Slugger {
-    occurrences: HashMap<String, usize>,
+    /// Every anchor taken so far, end to end.
+    names: String,
+    taken: Vec<Taken>,
+    /// The last anchor taken with each hash; it links to the earlier ones.
+    by_hash: HashMap<u64, usize>,
+}
+
+/// One anchor taken.
+#[derive(Debug)]
+struct Taken {
+    /// Where it sits in `names`.
+    start: usize,
+    end: usize,
+    /// How many repeats of it as a base have been numbered (github-slugger's count).
+    count: usize,
+    /// The anchor taken before it with the same hash.
+    same_hash: Option<usize>,
 }
 
 impl Slugger {
     /// Keeps `anchor` from being handed out (a heading with that text gets `anchor-1`).
     pub fn reserve(&mut self, anchor: &str) {
-        self.occurrences.insert(anchor.to_string(), 0);
+        let hash = hash(anchor);
+        match self.find(hash, anchor) {
+            Some(index) => self.taken[index].count = 0,
+            None => self.take(hash, anchor),
+        }
     }
 
     pub fn anchor(&mut self, text: &str) -> String {
-        let base = match self.occurrences.entry(slug(text)) {
-            Entry::Vacant(vacant) => {
-                let anchor = vacant.key().clone();
-                vacant.insert(0);
-                return anchor;
-            }
-            Entry::Occupied(taken) => taken.key().clone(),
+        let base = slug(text);
+        let base_hash = hash(&base);
+        let Some(base_index) = self.find(base_hash, &base) else {
+            self.take(base_hash, &base);
+            return base;
         };
-        let mut candidate = base.clone();
-        while self.occurrences.contains_key(&candidate) {
-            let count = self.occurrences.entry(base.clone()).or_insert(0);
-            *count += 1;
-            candidate = format!("{base}-{count}");
+        loop {
+            self.taken[base_index].count += 1;
+            let candidate = format!("{base}-{}", self.taken[base_index].count);
+            let candidate_hash = hash(&candidate);
+            if self.find(candidate_hash, &candidate).is_none() {
+                self.take(candidate_hash, &candidate);
+                return candidate;
+            }
         }
-        self.occurrences.insert(candidate.clone(), 0);
-        candidate
     }
+
+    /// The index of `anchor` among those taken.
+    fn find(&self, hash: u64, anchor: &str) -> Option<usize> {
+        let mut next = self.by_hash.get(&hash).copied();
+        while let Some(index) = next {
+            let taken = &self.taken[index];
+            if &self.names[taken.start..taken.end] == anchor {
+                return Some(index);
+            }
+            next = taken.same_hash;
+        }
+        None
+    }
+
+    /// Takes `anchor`, which is not taken yet.
+    fn take(&mut self, hash: u64, anchor: &str) {
+        let start = self.names.len();
+        self.names.push_str(anchor);
+        let index = self.taken.len();
+        let same_hash = self.by_hash.insert(hash, index);
+        self.taken.push(Taken {
+            start,
+            end: self.names.len(),
+            count: 0,
+            same_hash,
+        });
+    }
+}
+
+fn hash(anchor: &str) -> u64 {
+    FxBuildHasher.hash_one(anchor)
 }
 
 #[cfg(test)]

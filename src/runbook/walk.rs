@@ -49,6 +49,8 @@ pub(super) struct Section {
     pub(super) blocks: Vec<Block>,
     pub(super) checks: Vec<Check>,
     pub(super) options: StepOptions,
+    /// The introduction's annotations, reported if it becomes no step. Under a heading
+    /// they are not needed, so not kept.
     pub(super) annotation_spans: Vec<Span>,
     pub(super) decision: Option<RawDecision>,
     pub(super) has_content: bool,
@@ -125,6 +127,9 @@ pub fn walk(source: Source) -> Runbook {
     let mut code: Option<RawBlock> = None;
     let mut html: Option<(Cow<str>, OffsetMap)> = None;
     let mut items: Vec<Item> = Vec::new();
+    // The text buffers of closed items, for the next ones: an item's text arrives in many
+    // pieces, and a reused buffer has room for them all.
+    let mut spare_texts: Vec<String> = Vec::new();
     let mut pending_choose: Option<RawDecision> = None;
     let mut open_decision: Option<OpenDecision> = None;
 
@@ -238,6 +243,11 @@ pub fn walk(source: Source) -> Runbook {
                 }
                 section.output_may_follow = block.kind == BlockKind::Command;
                 section.has_command |= block.kind == BlockKind::Command;
+                // Most sections hold one block (and blocks are large): room for just that
+                // one, rather than the four a vector's first growth makes.
+                if section.blocks.capacity() == 0 {
+                    section.blocks.reserve_exact(1);
+                }
                 section.blocks.push(block);
             }
             Event::Start(Tag::HtmlBlock) => {
@@ -303,7 +313,7 @@ pub fn walk(source: Source) -> Runbook {
                 items.push(Item {
                     start: span.start,
                     task: None,
-                    text: String::new(),
+                    text: spare_texts.pop().unwrap_or_default(),
                     links: Vec::new(),
                 });
                 depth += 1;
@@ -314,7 +324,10 @@ pub fn walk(source: Source) -> Runbook {
                 let is_choice = open_decision
                     .as_ref()
                     .is_some_and(|open| open.list_depth + 1 == depth);
-                let mut text = trimmed(item.text);
+                let mut buffer = item.text;
+                let mut text = buffer.trim().to_string();
+                buffer.clear();
+                spare_texts.push(buffer);
                 if let Some(checked) = item.task {
                     let line = source.position(item.start).line;
                     section.checks.push(Check {
@@ -527,7 +540,9 @@ fn annotations(
                 let choose =
                     step_annotation(attrs, &mut section.options, &mut annotation_diagnostics);
                 diagnostics.extend(annotation_diagnostics);
-                section.annotation_spans.push(comment_span);
+                if section.heading.is_none() {
+                    section.annotation_spans.push(comment_span);
+                }
                 if let Some(choose) = choose {
                     let prompt = Some(choose.into_text()).filter(|text| text != "true");
                     *pending_choose = Some(RawDecision {
