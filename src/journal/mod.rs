@@ -98,18 +98,12 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Opens the journal at `dir`, creating a bare repository there on first use (under
-    /// the write lock: two sessions starting at once on a new journal create it once).
+    /// Opens the journal at `dir`, creating a bare repository there on first use.
     pub fn open(dir: &Path) -> Result<Journal, JournalError> {
         let journal = Journal {
             dir: dir.to_path_buf(),
         };
         if Repository::open_bare(dir).is_err() {
-            std::fs::create_dir_all(dir).map_err(|error| JournalError::Open {
-                dir: dir.to_path_buf(),
-                message: error.to_string(),
-            })?;
-            let _lock = journal.lock()?;
             journal.create()?;
         }
         journal.repository()?;
@@ -138,35 +132,43 @@ impl Journal {
         }
     }
 
+    /// Makes the journal in a folder beside `dir` and renames it into place, so that a
+    /// cairn killed while making it leaves no half-made journal that nothing can open. Of
+    /// two cairns making it at once, one rename wins and the other uses what it made.
     fn create(&self) -> Result<(), JournalError> {
-        if Repository::open_bare(&self.dir).is_ok() {
-            return Ok(());
-        }
+        let error = |message: String| self.open_error(message);
+        let parent = match self.dir.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(parent).map_err(|e| error(e.to_string()))?;
+        let staging = tempfile::Builder::new()
+            .prefix(".cairn-journal-")
+            .tempdir_in(parent)
+            .map_err(|e| error(e.to_string()))?;
         let mut options = RepositoryInitOptions::new();
         options
             .bare(true)
-            .mkpath(true)
             .initial_head("main")
             .description("cairn journal: one branch per session, one commit per event");
-        Repository::init_opts(&self.dir, &options)
-            .map_err(|error| self.open_error(error.message().to_string()))?;
-        self.make_folders()
-            .map_err(|error| self.open_error(error.to_string()))
-    }
-
-    /// Creates every folder commits will write into, once: a new folder costs a slow
-    /// metadata write and its own sync at the moment an event is being recorded.
-    fn make_folders(&self) -> std::io::Result<()> {
-        let objects = self.dir.join("objects");
-        for byte in 0..=255u8 {
-            std::fs::create_dir_all(objects.join(format!("{byte:02x}")))?;
+        Repository::init_opts(staging.path(), &options)
+            .map_err(|e| error(e.message().to_string()))?;
+        make_folders(staging.path()).map_err(|e| error(e.to_string()))?;
+        // Renaming onto `dir` works when it does not exist or is an empty folder.
+        match std::fs::rename(staging.path(), &self.dir) {
+            Ok(()) => {
+                // Moved: nothing is left at the staging path to remove.
+                let _ = staging.keep();
+                std::fs::File::open(parent)
+                    .and_then(|folder| folder.sync_all())
+                    .map_err(|e| error(e.to_string()))
+            }
+            Err(_) if Repository::open_bare(&self.dir).is_ok() => Ok(()),
+            Err(_) => Err(error(
+                "the folder is there but holds no journal (it is not empty and not a git repository)"
+                    .to_string(),
+            )),
         }
-        let heads = self.dir.join("refs").join("heads");
-        std::fs::create_dir_all(heads.join("sessions"))?;
-        for folder in [&objects, &heads, &self.dir.join("refs"), &self.dir] {
-            std::fs::File::open(folder)?.sync_all()?;
-        }
-        Ok(())
     }
 
     /// A fresh handle on the repository (handles are cheap, and not shared across threads).
@@ -197,6 +199,25 @@ impl Journal {
     }
 }
 
+/// Creates every folder commits will write into, once: a new folder costs a slow metadata
+/// write and its own sync at the moment an event is being recorded.
+fn make_folders(git_dir: &Path) -> std::io::Result<()> {
+    let objects = git_dir.join("objects");
+    for byte in 0..=255u8 {
+        std::fs::create_dir_all(objects.join(format!("{byte:02x}")))?;
+    }
+    let pack = objects.join("pack");
+    std::fs::create_dir_all(&pack)?;
+    let refs = git_dir.join("refs");
+    let heads = refs.join("heads");
+    let sessions = heads.join("sessions");
+    std::fs::create_dir_all(&sessions)?;
+    for folder in [&pack, &objects, &sessions, &heads, &refs, git_dir] {
+        std::fs::File::open(folder)?.sync_all()?;
+    }
+    Ok(())
+}
+
 /// The journal's write lock, released when dropped.
 pub struct WriteLock(#[allow(dead_code)] Flock<std::fs::File>);
 
@@ -218,4 +239,44 @@ pub fn default_dir(flag: Option<&Path>, config: &crate::config::Config) -> PathB
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")))
         .unwrap_or_else(|| PathBuf::from("."));
     data.join("cairn").join("journal")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_journal_is_made_whole_or_not_at_all() {
+        let parent = tempfile::tempdir().unwrap();
+        // Many cairns making one new journal at once: all of them get it.
+        let dir = parent.path().join("journal");
+        let makers: Vec<_> = (0..4)
+            .map(|_| {
+                let dir = dir.clone();
+                std::thread::spawn(move || Journal::open(&dir).map(|_| ()))
+            })
+            .collect();
+        for maker in makers {
+            maker.join().unwrap().unwrap();
+        }
+        assert!(Repository::open_bare(&dir).unwrap().is_bare());
+        assert!(dir.join("objects/pack").is_dir() && dir.join("refs/heads/sessions").is_dir());
+        // Nothing is left beside it.
+        let beside: Vec<_> = std::fs::read_dir(parent.path()).unwrap().collect();
+        assert_eq!(beside.len(), 1, "{beside:?}");
+
+        // An empty folder becomes a journal; a folder holding something else is left alone.
+        let empty = parent.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        Journal::open(&empty).unwrap();
+        let other = parent.path().join("other");
+        std::fs::create_dir(&other).unwrap();
+        std::fs::write(other.join("notes.txt"), "mine").unwrap();
+        let error = Journal::open(&other).unwrap_err().to_string();
+        assert!(error.contains("holds no journal"), "{error}");
+        assert_eq!(
+            std::fs::read_to_string(other.join("notes.txt")).unwrap(),
+            "mine"
+        );
+    }
 }
