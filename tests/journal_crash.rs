@@ -27,29 +27,59 @@ fn cairn(dir: &Path, args: &[&str]) -> Run {
     cairn_with(dir, args, &[])
 }
 
+/// Reads `stdout` on a thread: sends the count of lines read so far after each line, and
+/// returns all of it when it ends.
+fn read_lines(
+    mut stdout: std::process::ChildStdout,
+) -> (
+    std::sync::mpsc::Receiver<usize>,
+    std::thread::JoinHandle<String>,
+) {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while let Ok(read) = stdout.read(&mut buffer) {
+            if read == 0 {
+                break;
+            }
+            all.extend_from_slice(&buffer[..read]);
+            if buffer[..read].contains(&b'\n') {
+                let lines = all.iter().filter(|&&byte| byte == b'\n').count();
+                let _ = sender.send(lines);
+            }
+        }
+        String::from_utf8_lossy(&all).into_owned()
+    });
+    (receiver, reader)
+}
+
 fn lines(path: &Path) -> usize {
     std::fs::read_to_string(path).map_or(0, |text| text.lines().count())
 }
 
 #[test]
 fn a_killed_walk_verifies_keeps_what_it_showed_and_resumes_where_it_stopped() {
-    // Kill moments spread over the whole walk, as long as it takes on this machine.
-    let whole = {
+    // Kill moments spread over the whole walk by its progress, not by the clock (this
+    // machine's disk makes one walk take twice as long as the next): after the k-th of the
+    // lines a whole walk prints, and then a few milliseconds more, to land inside the
+    // writing of an event as well as between events.
+    let whole_lines = {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("crash.md"), runbook()).unwrap();
-        let started = std::time::Instant::now();
-        cairn(
+        let run = cairn(
             dir.path(),
             &["run", "crash.md", "--auto", "--journal", "journal"],
-        )
-        .expect_code(0);
-        started.elapsed()
+        );
+        run.expect_code(0);
+        run.stdout.lines().count()
     };
-    let delays: Vec<u64> = (0..14u32)
-        .map(|k| (whole * k / 13).as_millis() as u64)
+    let moments: Vec<(usize, u64)> = (0..14usize)
+        .map(|k| (whole_lines * k / 13, (k as u64 * 7) % 11))
         .collect();
     let mut resumed_inside = 0;
-    for delay in delays {
+    for (after_lines, then_ms) in moments {
+        let delay = format!("after {after_lines} lines and {then_ms} ms");
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("crash.md"), runbook()).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
@@ -59,16 +89,19 @@ fn a_killed_walk_verifies_keeps_what_it_showed_and_resumes_where_it_stopped() {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(delay));
+        let (lines_seen, reader) = read_lines(child.stdout.take().unwrap());
+        // Until enough lines were printed, or the walk ended (the sender is dropped).
+        let mut seen = 0;
+        while seen < after_lines {
+            match lines_seen.recv_timeout(Duration::from_secs(60)) {
+                Ok(count) => seen = count,
+                Err(_) => break,
+            }
+        }
+        std::thread::sleep(Duration::from_millis(then_ms));
         let _ = child.kill();
         let _ = child.wait();
-        let mut shown = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut shown)
-            .unwrap();
+        let shown = reader.join().unwrap();
 
         let listed = cairn(
             dir.path(),
