@@ -64,13 +64,11 @@ impl PackStack {
                 packs.iter().flat_map(|pack| pack.objects.iter()).collect();
             match pack::write(&self.dir, &objects) {
                 Ok(files) => {
-                    let objects = packs
-                        .iter()
-                        .flat_map(|pack| pack.objects.iter().cloned())
-                        .collect();
-                    for pack in &packs {
+                    let mut objects = Vec::new();
+                    for pack in packs {
                         // A pack left behind only costs space; `git gc` removes it later.
                         let _ = pack.files.remove();
+                        objects.extend(pack.objects);
                     }
                     self.place(level + 1, Written { files, objects });
                 }
