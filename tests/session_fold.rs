@@ -9,15 +9,7 @@ use cairn::session::{
 use proptest::prelude::*;
 
 fn stamp(events: Vec<Event>) -> Vec<Stamped> {
-    events
-        .into_iter()
-        .enumerate()
-        .map(|(index, event)| Stamped {
-            seq: index as u64 + 1,
-            at_ms: 1_000 * (index as u64 + 1),
-            event,
-        })
-        .collect()
+    Stamped::numbered(events, 1_000, 1_000)
 }
 
 fn command(step: &str, block: usize, attempt: u32) -> CommandRef {

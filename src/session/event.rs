@@ -18,6 +18,22 @@ pub struct Stamped {
     pub event: Event,
 }
 
+impl Stamped {
+    /// `events` as a session's, in order: numbered from 1, the first at `first_ms` and each
+    /// next one `step_ms` later (how tests build a session by hand).
+    pub fn numbered(events: Vec<Event>, first_ms: u64, step_ms: u64) -> Vec<Stamped> {
+        events
+            .into_iter()
+            .zip(0u64..)
+            .map(|(event, index)| Stamped {
+                seq: index + 1,
+                at_ms: first_ms + step_ms * index,
+                event,
+            })
+            .collect()
+    }
+}
+
 /// How a session was started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

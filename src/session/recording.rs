@@ -263,15 +263,7 @@ mod tests {
                 outcome: SessionOutcome::Completed,
             },
         ];
-        events
-            .into_iter()
-            .enumerate()
-            .map(|(index, event)| Stamped {
-                seq: index as u64 + 1,
-                at_ms: 1000 * index as u64,
-                event,
-            })
-            .collect()
+        Stamped::numbered(events, 0, 1000)
     }
 
     #[test]

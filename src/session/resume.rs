@@ -126,16 +126,7 @@ mod tests {
     const BOOK: &str = "# T\n\n## One\n\n```sh\ntrue\n```\n\n```sh\ntrue\n```\n\n## Two\n\n```sh {on_fail=three}\nfalse\n```\n\n## Three\n\n```sh\ntrue\n```\n";
 
     fn state(events: Vec<Event>) -> SessionState {
-        let stamped: Vec<Stamped> = events
-            .into_iter()
-            .enumerate()
-            .map(|(index, event)| Stamped {
-                seq: index as u64 + 1,
-                at_ms: index as u64,
-                event,
-            })
-            .collect();
-        SessionState::fold(&stamped)
+        SessionState::fold(&Stamped::numbered(events, 0, 1))
     }
 
     fn block(step: &str, block: usize, outcome: Outcome) -> Event {

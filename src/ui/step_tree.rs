@@ -199,15 +199,7 @@ mod tests {
                 host: None,
             },
         ];
-        events
-            .into_iter()
-            .enumerate()
-            .map(|(index, event)| Stamped {
-                seq: index as u64 + 1,
-                at_ms: 65_000 * index as u64,
-                event,
-            })
-            .collect()
+        Stamped::numbered(events, 0, 65_000)
     }
 
     fn draw(theme: &Theme, width: u16) -> Terminal<TestBackend> {
