@@ -122,3 +122,35 @@ fn one_shot_sudo_keeps_the_next_comment_a_comment() {
         ["sudo sh -c 'sync'", "free -m"]
     );
 }
+
+#[test]
+fn an_id_taken_by_the_implicit_step_is_a_duplicate_wherever_it_is_reused() {
+    // The implicit step is named `main` only at the end of the walk, but it comes first: the
+    // later steps that say `id=main` are the duplicates, each blamed at its own `id=`.
+    let runbook = parse(
+        "x.md",
+        "Intro\n\n```bash\necho hi\n```\n\n## A\n<!-- cairn: id=main -->\n\n```bash\nx\n```\n\n\
+         ## B\n<!-- cairn: id=main -->\n\n```bash\ny\n```\n",
+    );
+    assert_eq!(runbook.steps[0].id, "main");
+    let duplicates: Vec<_> = runbook
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "duplicate-id")
+        .map(|d| (d.line, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        duplicates,
+        [
+            (8, "step id `main` is already used by 'x' (line 1)"),
+            (15, "step id `main` is already used by 'x' (line 1)"),
+        ]
+    );
+    // Each step goes on to the next (the two later ones are also called `main`).
+    let next: Vec<_> = runbook
+        .steps
+        .iter()
+        .map(|s| s.next[0].to.as_str())
+        .collect();
+    assert_eq!(next, ["main", "main", "end"]);
+}
