@@ -5,6 +5,7 @@
 //! Linear in the size of the runbook: ids are looked up by hash, and "did you mean" hints
 //! are computed for a bounded number of unknown targets.
 
+use std::cell::OnceCell;
 use std::collections::hash_map::Entry;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -21,8 +22,13 @@ type Target = Option<usize>;
 const SUGGESTIONS: usize = 32;
 
 struct Lookup<'a> {
+    steps: &'a [Step],
+    top_anchors: &'a [String],
     by_id: HashMap<&'a str, usize>,
-    by_anchor: HashMap<&'a str, usize>,
+    /// Anchors that are not ids, indexed the first time a target is not an id: most
+    /// runbooks link by id (an anchor is the id unless `id=` overrides it), so most never
+    /// need this.
+    by_anchor: OnceCell<HashMap<&'a str, usize>>,
     /// For each step, the first walkable (non-group) step at or after it.
     walkable_from: Vec<Target>,
 }
@@ -36,7 +42,7 @@ impl<'a> Lookup<'a> {
     ) -> Self {
         let mut by_id: HashMap<&str, usize> =
             HashMap::with_capacity_and_hasher(steps.len(), Default::default());
-        let mut by_anchor = HashMap::with_capacity_and_hasher(steps.len(), Default::default());
+        let mut walkable_from = vec![None; steps.len()];
         for (index, step) in steps.iter().enumerate() {
             match by_id.entry(step.id.as_str()) {
                 Entry::Occupied(previous) => {
@@ -46,37 +52,49 @@ impl<'a> Lookup<'a> {
                     vacant.insert(index);
                 }
             }
-            // An anchor that is also the step's id is found by id, which is looked up first:
-            // most steps need no entry here.
-            if step.anchor != step.id {
-                by_anchor.entry(step.anchor.as_str()).or_insert(index);
+            if !step.is_group() {
+                walkable_from[index] = Some(index);
             }
         }
-        // Headings that are not steps still have anchors: they lead to their step, and the
-        // title's to the top.
-        for (index, step) in steps.iter().enumerate() {
-            for anchor in &step.inner_anchors {
-                by_anchor.entry(anchor.as_str()).or_insert(index);
-            }
-        }
-        if !steps.is_empty() {
-            for anchor in top_anchors {
-                by_anchor.entry(anchor.as_str()).or_insert(0);
-            }
-        }
-        let mut walkable_from = vec![None; steps.len()];
         let mut next: Target = None;
-        for index in (0..steps.len()).rev() {
-            if !steps[index].is_group() {
-                next = Some(index);
-            }
-            walkable_from[index] = next;
+        for walkable in walkable_from.iter_mut().rev() {
+            *walkable = walkable.or(next);
+            next = *walkable;
         }
         Lookup {
+            steps,
+            top_anchors,
             by_id,
-            by_anchor,
+            by_anchor: OnceCell::new(),
             walkable_from,
         }
+    }
+
+    /// Anchors that lead to a step besides its id: its heading's (when `id=` overrides it),
+    /// those of headings inside it that are no steps, and the title's (to the top).
+    fn by_anchor(&self) -> &HashMap<&'a str, usize> {
+        self.by_anchor.get_or_init(|| {
+            let steps = self.steps;
+            let mut by_anchor: HashMap<&str, usize> = HashMap::default();
+            for (index, step) in steps.iter().enumerate() {
+                // An anchor that is also the step's id is found by id, which is looked up
+                // first: most steps need no entry here.
+                if step.anchor != step.id {
+                    by_anchor.entry(step.anchor.as_str()).or_insert(index);
+                }
+            }
+            for (index, step) in steps.iter().enumerate() {
+                for anchor in &step.inner_anchors {
+                    by_anchor.entry(anchor.as_str()).or_insert(index);
+                }
+            }
+            if !steps.is_empty() {
+                for anchor in self.top_anchors {
+                    by_anchor.entry(anchor.as_str()).or_insert(0);
+                }
+            }
+            by_anchor
+        })
     }
 
     /// Resolves a target as written (`promote`, `#promote`, `end`); `Err` when unknown.
@@ -88,7 +106,7 @@ impl<'a> Lookup<'a> {
         let index = self
             .by_id
             .get(target)
-            .or_else(|| self.by_anchor.get(target))
+            .or_else(|| self.by_anchor().get(target))
             .copied()
             .ok_or(())?;
         Ok(self.walkable_from[index])
@@ -120,6 +138,8 @@ fn duplicate_id(step: &Step, other: &Step) -> Diagnostic {
 
 /// Reports unknown targets, with a "did you mean" for the first few.
 struct Unknown<'a> {
+    steps: &'a [Step],
+    /// Every step id, gathered for the first hint.
     ids: Vec<&'a str>,
     suggestions_left: usize,
 }
@@ -134,6 +154,9 @@ impl Unknown<'_> {
         );
         let suggestion = if self.suggestions_left > 0 {
             self.suggestions_left -= 1;
+            if self.ids.is_empty() {
+                self.ids = self.steps.iter().map(|step| step.id.as_str()).collect();
+            }
             closest(written, &self.ids)
         } else {
             None
@@ -196,7 +219,8 @@ pub fn link(runbook: &mut Runbook) {
         let steps = &runbook.steps;
         let lookup = Lookup::new(steps, &runbook.top_anchors, &mut diagnostics);
         let mut unknown = Unknown {
-            ids: steps.iter().map(|step| step.id.as_str()).collect(),
+            steps,
+            ids: Vec::new(),
             suggestions_left: SUGGESTIONS,
         };
         let mut graph = Graph::with_capacity(steps.len());
