@@ -32,8 +32,14 @@ pub(super) fn fence_and_info(text: &str, span: Span) -> (Fence, Option<Span>) {
 /// Warns when a fenced block has no closing fence (it then runs to the end of its container).
 pub(super) fn check_closed(text: &str, raw: &RawBlock, diagnostics: &mut Vec<Diagnostic>) {
     let block_text = text.get(raw.span.range()).unwrap_or("");
-    let mut lines = block_text.lines();
-    let Some(first) = lines.next() else { return };
+    let Some(first) = block_text.lines().next() else {
+        return;
+    };
+    // The block's last line, found from the end rather than by reading every line.
+    let without_last_newline = block_text.strip_suffix('\n').unwrap_or(block_text);
+    let last_line = without_last_newline
+        .rfind('\n')
+        .map(|newline| &without_last_newline[newline + 1..]);
     let opening = first
         .trim_start_matches([' ', '\t', '>'])
         .trim_start_matches(|c: char| {
@@ -50,7 +56,7 @@ pub(super) fn check_closed(text: &str, raw: &RawBlock, diagnostics: &mut Vec<Dia
         .find(|c: char| c != fence_char)
         .unwrap_or(opening.len())
         .max(3);
-    let closed = lines.last().is_some_and(|last| {
+    let closed = last_line.is_some_and(|last| {
         let last = last.trim_start_matches([' ', '\t', '>']).trim_end();
         let run = last.find(|c: char| c != fence_char).unwrap_or(last.len());
         run >= opening_run && last[run..].trim().is_empty()
