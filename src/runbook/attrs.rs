@@ -2,7 +2,8 @@
 //! `{"name":"lag"}`) and in step annotations (`<!-- cairn: next=end confirm -->`).
 //!
 //! This module only splits the text into keys and raw values, with the span of each; what a
-//! key means and whether its value is valid is decided in `options`.
+//! key means and whether its value is valid is decided in `options`. The splitting borrows
+//! from the text ([`AttrRef`]); only what a block keeps is copied into an owned [`Attr`].
 
 use std::borrow::Cow;
 
@@ -35,6 +36,66 @@ impl Attr {
         match self.value {
             Value::String(text) => text,
             other => other.to_string(),
+        }
+    }
+
+    /// A view of this attribute, as `options` reads attributes.
+    pub fn as_ref(&self) -> AttrRef<'_> {
+        AttrRef {
+            key: &self.key,
+            value: match &self.value {
+                Value::Bool(flag) => AttrValue::Bool(*flag),
+                _ => AttrValue::Text(self.text()),
+            },
+            span: self.span,
+        }
+    }
+}
+
+/// An attribute's value, borrowed from the text it was read from where it can be.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttrValue<'t> {
+    /// A bare `key` (true), or a JSON boolean.
+    Bool(bool),
+    /// A string, or (from JSON) a number or other value as written.
+    Text(Cow<'t, str>),
+}
+
+/// One attribute, borrowing its key and (unless an escape changed it) its value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttrRef<'t> {
+    pub key: &'t str,
+    pub value: AttrValue<'t>,
+    /// The whole `key=value` text.
+    pub span: Span,
+}
+
+impl AttrRef<'_> {
+    /// The value as text: `true`/`false` for booleans.
+    pub fn text(&self) -> Cow<'_, str> {
+        match &self.value {
+            AttrValue::Bool(flag) => Cow::Borrowed(if *flag { "true" } else { "false" }),
+            AttrValue::Text(text) => Cow::Borrowed(text),
+        }
+    }
+
+    /// `text`, owned (without a copy when it already is).
+    pub fn into_text(self) -> String {
+        match self.value {
+            AttrValue::Bool(flag) => flag.to_string(),
+            AttrValue::Text(text) => text.into_owned(),
+        }
+    }
+
+    /// The attribute as a block stores it.
+    pub fn into_owned(self) -> Attr {
+        Attr {
+            key: self.key.to_string(),
+            value: match self.value {
+                AttrValue::Bool(flag) => Value::Bool(flag),
+                AttrValue::Text(text) => Value::String(text.into_owned()),
+            },
+            span: self.span,
         }
     }
 }
@@ -79,55 +140,84 @@ pub fn parse_pairs(
     text: &str,
     offset: usize,
     stop_at_brace: bool,
-) -> Result<(Attrs, usize), AttrError> {
-    let bytes = text.as_bytes();
-    let mut attrs = Attrs::default();
-    let mut at = 0;
-    loop {
+) -> Result<(Vec<AttrRef<'_>>, usize), AttrError> {
+    let mut pairs = Pairs::new(text, offset, stop_at_brace);
+    let mut attrs = Vec::new();
+    while let Some(attr) = pairs.next_pair()? {
+        attrs.push(attr);
+    }
+    Ok((attrs, pairs.at))
+}
+
+/// The pairs of an attribute list, read one at a time.
+struct Pairs<'t> {
+    text: &'t str,
+    offset: usize,
+    stop_at_brace: bool,
+    /// Where reading goes on: after the last pair, or where the list stopped.
+    at: usize,
+}
+
+impl<'t> Pairs<'t> {
+    fn new(text: &'t str, offset: usize, stop_at_brace: bool) -> Self {
+        Pairs {
+            text,
+            offset,
+            stop_at_brace,
+            at: 0,
+        }
+    }
+
+    /// The next pair; `None` at the end of the list (or at its `}`).
+    fn next_pair(&mut self) -> Result<Option<AttrRef<'t>>, AttrError> {
+        let (text, offset, stop_at_brace) = (self.text, self.offset, self.stop_at_brace);
+        let bytes = text.as_bytes();
+        let mut at = self.at;
         while at < bytes.len() && (bytes[at].is_ascii_whitespace() || bytes[at] == b',') {
             at += 1;
         }
+        self.at = at;
         if at >= bytes.len() || (stop_at_brace && bytes[at] == b'}') {
-            return Ok((attrs, at));
+            return Ok(None);
         }
         let key_start = at;
         while at < bytes.len() && is_key_byte(bytes[at]) {
             at += 1;
         }
-        if at == key_start {
+        let bad = |at: usize, message: &dyn Fn(char) -> String| {
             let bad = text[at..].chars().next().unwrap_or(' ');
-            return Err(AttrError {
+            Err(AttrError {
                 span: Span::new(offset + at, offset + at + bad.len_utf8()),
-                message: format!("expected an attribute name, found `{bad}`"),
+                message: message(bad),
+            })
+        };
+        if at == key_start {
+            return bad(at, &|bad| {
+                format!("expected an attribute name, found `{bad}`")
             });
         }
-        let key = text[key_start..at].to_string();
-        if at < bytes.len() && bytes[at] == b'=' {
-            at += 1;
-            let (value, end) = parse_value(text, at, offset, stop_at_brace)?;
+        let key = &text[key_start..at];
+        let value = if at < bytes.len() && bytes[at] == b'=' {
+            let (value, end) = parse_value(text, at + 1, offset, stop_at_brace)?;
             at = end;
-            attrs.items.push(Attr {
-                key,
-                value: Value::String(value),
-                span: Span::new(offset + key_start, offset + at),
-            });
+            AttrValue::Text(value)
         } else if at >= bytes.len()
             || bytes[at].is_ascii_whitespace()
             || bytes[at] == b','
             || (stop_at_brace && bytes[at] == b'}')
         {
-            attrs.items.push(Attr {
-                key,
-                value: Value::Bool(true),
-                span: Span::new(offset + key_start, offset + at),
-            });
+            AttrValue::Bool(true)
         } else {
-            let bad = text[at..].chars().next().unwrap_or(' ');
-            return Err(AttrError {
-                span: Span::new(offset + at, offset + at + bad.len_utf8()),
-                message: format!("unexpected `{bad}` after attribute name `{key}`"),
+            return bad(at, &|bad| {
+                format!("unexpected `{bad}` after attribute name `{key}`")
             });
-        }
+        };
+        self.at = at;
+        Ok(Some(AttrRef {
+            key,
+            value,
+            span: Span::new(offset + key_start, offset + at),
+        }))
     }
 }
 
@@ -135,35 +225,51 @@ fn is_key_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.')
 }
 
-/// A quoted or bare value starting at `at`; returns the value and the offset after it.
+/// A quoted or bare value starting at `at`; returns the value and the offset after it. The
+/// value borrows from `text` unless an escape makes it differ.
 fn parse_value(
     text: &str,
-    mut at: usize,
+    at: usize,
     offset: usize,
     stop_at_brace: bool,
-) -> Result<(String, usize), AttrError> {
+) -> Result<(Cow<'_, str>, usize), AttrError> {
     let bytes = text.as_bytes();
     match bytes.get(at) {
         Some(&quote @ (b'"' | b'\'')) => {
             let open = at;
-            at += 1;
-            let mut value = String::new();
-            let mut chars = text[at..].char_indices();
-            while let Some((index, c)) = chars.next() {
-                if c as u32 == quote as u32 {
-                    return Ok((value, at + index + 1));
+            let start = at + 1;
+            // Only `\"` and `\\` are escapes, and only in double quotes (as docs/format.md
+            // says): any other backslash is kept, so `expect_output="saved \d+ lines"` keeps
+            // its `\d`. Until the first escape the value is the text itself.
+            let mut value: Option<String> = None;
+            let mut piece_start = start;
+            let mut at = start;
+            while let Some(found) = if quote == b'"' {
+                memchr::memchr2(quote, b'\\', &bytes[at..])
+            } else {
+                memchr::memchr(quote, &bytes[at..])
+            } {
+                let index = at + found;
+                if bytes[index] == quote {
+                    let value = match value {
+                        None => Cow::Borrowed(&text[start..index]),
+                        Some(mut value) => {
+                            value.push_str(&text[piece_start..index]);
+                            Cow::Owned(value)
+                        }
+                    };
+                    return Ok((value, index + 1));
                 }
-                // Only `\"` and `\\` are escapes (as docs/format.md says): any other
-                // backslash is kept, so `expect_output="saved \d+ lines"` keeps its `\d`.
-                if c == '\\' && quote == b'"' {
-                    let next = text[at + index + 1..].chars().next();
-                    if let Some(escaped @ ('"' | '\\')) = next {
-                        chars.next();
-                        value.push(escaped);
-                        continue;
+                // A backslash in double quotes.
+                match bytes.get(index + 1) {
+                    Some(b'"' | b'\\') => {
+                        let value = value.get_or_insert_with(String::new);
+                        value.push_str(&text[piece_start..index]);
+                        piece_start = index + 1;
+                        at = index + 2;
                     }
+                    _ => at = index + 1,
                 }
-                value.push(c);
             }
             Err(AttrError {
                 span: Span::new(offset + open, offset + open + 1),
@@ -175,13 +281,14 @@ fn parse_value(
         }
         _ => {
             let start = at;
+            let mut at = at;
             while at < bytes.len()
                 && !bytes[at].is_ascii_whitespace()
                 && !(stop_at_brace && bytes[at] == b'}')
             {
                 at += 1;
             }
-            Ok((text[start..at].to_string(), at))
+            Ok((Cow::Borrowed(&text[start..at]), at))
         }
     }
 }
@@ -189,6 +296,9 @@ fn parse_value(
 /// Parses a JSON object (Runme's attribute form) at the start of `text`; returns the
 /// attributes and the bytes consumed.
 pub fn parse_json(text: &str, offset: usize) -> Result<(Attrs, usize), AttrError> {
+    if let Some((items, consumed)) = flat_json(text, offset) {
+        return Ok((Attrs { items }, consumed));
+    }
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
     match stream.next() {
         Some(Ok(Value::Object(map))) => {
@@ -219,6 +329,79 @@ pub fn parse_json(text: &str, offset: usize) -> Result<(Attrs, usize), AttrError
     }
 }
 
+/// The common JSON attribute list read without building a `serde_json::Value`: a flat
+/// object whose keys are distinct and whose values are `true`, `false` or strings without
+/// escapes or control characters (`{"name":"x","excludeFromRunAll":false}`). `None` for
+/// anything else, which `parse_json` then hands to serde_json; so what this accepts it must
+/// read exactly as serde_json does.
+fn flat_json(text: &str, offset: usize) -> Option<(Vec<Attr>, usize)> {
+    let bytes = text.as_bytes();
+    let skip_space = |mut at: usize| {
+        while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            at += 1;
+        }
+        at
+    };
+    // A plain string starting at `at` (its opening quote): its text and the offset after it.
+    let string = |at: usize| -> Option<(&str, usize)> {
+        if bytes.get(at) != Some(&b'"') {
+            return None;
+        }
+        let length = bytes[at + 1..]
+            .iter()
+            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)?;
+        let end = at + 1 + length;
+        (bytes[end] == b'"').then(|| (&text[at + 1..end], end + 1))
+    };
+    if bytes.first() != Some(&b'{') {
+        return None;
+    }
+    // Every member spans the whole object, whose end is not known yet.
+    let mut items: Vec<Attr> = Vec::new();
+    let mut at = skip_space(1);
+    if bytes.get(at) != Some(&b'}') {
+        loop {
+            let (key, after_key) = string(at)?;
+            if items.iter().any(|earlier| earlier.key == key) {
+                return None;
+            }
+            at = skip_space(after_key);
+            if bytes.get(at) != Some(&b':') {
+                return None;
+            }
+            at = skip_space(at + 1);
+            let value = if let Some((value, after)) = string(at) {
+                at = after;
+                Value::String(value.to_string())
+            } else if text[at..].starts_with("true") {
+                at += 4;
+                Value::Bool(true)
+            } else if text[at..].starts_with("false") {
+                at += 5;
+                Value::Bool(false)
+            } else {
+                return None;
+            };
+            items.push(Attr {
+                key: key.to_string(),
+                value,
+                span: Span::new(offset, offset),
+            });
+            at = skip_space(at);
+            match bytes.get(at) {
+                Some(b',') => at = skip_space(at + 1),
+                Some(b'}') => break,
+                _ => return None,
+            }
+        }
+    }
+    let consumed = at + 1;
+    for item in &mut items {
+        item.span = Span::new(offset, offset + consumed);
+    }
+    Some((items, consumed))
+}
+
 /// serde_json's message without its own "at line 1 column 9" suffix (we print our own).
 fn json_reason(error: &serde_json::Error) -> String {
     let text = error.to_string();
@@ -235,10 +418,14 @@ pub fn parse_braced(text: &str, offset: usize) -> Result<(Attrs, usize), AttrErr
     if inner.starts_with('"') || inner.starts_with('}') && looks_like_empty_json(text) {
         return parse_json(text, offset);
     }
-    let (attrs, consumed) = parse_pairs(&text[1..], offset + 1, true)?;
-    let close = 1 + consumed;
+    let mut pairs = Pairs::new(&text[1..], offset + 1, true);
+    let mut items = Vec::new();
+    while let Some(attr) = pairs.next_pair()? {
+        items.push(attr.into_owned());
+    }
+    let close = 1 + pairs.at;
     if text.as_bytes().get(close) == Some(&b'}') {
-        Ok((attrs, close + 1))
+        Ok((Attrs { items }, close + 1))
     } else {
         Err(AttrError {
             span: Span::new(offset, offset + 1),
@@ -258,9 +445,11 @@ mod tests {
     fn pairs(text: &str) -> Vec<(String, Value)> {
         let (attrs, _) = parse_pairs(text, 0, false).unwrap_or_default();
         attrs
-            .items
             .into_iter()
-            .map(|attr| (attr.key, attr.value))
+            .map(|attr| {
+                let attr = attr.into_owned();
+                (attr.key, attr.value)
+            })
             .collect()
     }
 
@@ -299,8 +488,8 @@ mod tests {
     #[test]
     fn spans_cover_each_pair() {
         let (attrs, _) = parse_pairs("a=1  bb", 10, false).unwrap_or_default();
-        assert_eq!(attrs.items[0].span, Span::new(10, 13));
-        assert_eq!(attrs.items[1].span, Span::new(15, 17));
+        assert_eq!(attrs[0].span, Span::new(10, 13));
+        assert_eq!(attrs[1].span, Span::new(15, 17));
     }
 
     #[test]

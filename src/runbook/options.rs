@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use aho_corasick::AhoCorasick;
 use serde::{Serialize, Serializer};
-use serde_json::Value;
 
-use super::attrs::{Attr, Attrs};
+use super::attrs::{AttrRef, AttrValue, Attrs};
 use super::diagnostic::{Code, Diagnostic};
 use super::duration::parse_duration;
 use super::model::Phase;
@@ -174,7 +173,8 @@ const STEP_KEYS: &[&str] = &["id", "next", "confirm", "timeout", "phase", "choos
 pub fn block_options(attrs: &Attrs, diagnostics: &mut Vec<Diagnostic>) -> BlockOptions {
     let mut options = BlockOptions::default();
     for attr in &attrs.items {
-        let key = attr.key.as_str();
+        let attr = &attr.as_ref();
+        let key = attr.key;
         match key {
             "name" => {
                 let name = attr.text().into_owned();
@@ -245,15 +245,15 @@ pub fn block_options(attrs: &Attrs, diagnostics: &mut Vec<Diagnostic>) -> BlockO
 
 /// Reads one `<!-- cairn: ... -->` annotation into `options`. Returns its `choose`
 /// attribute, if it has one (a decision follows).
-pub fn step_annotation(
-    attrs: Attrs,
+pub fn step_annotation<'t>(
+    attrs: Vec<AttrRef<'t>>,
     options: &mut StepOptions,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<Attr> {
+) -> Option<AttrRef<'t>> {
     let mut choose = None;
-    for attr in attrs.items {
+    for attr in attrs {
         let span = attr.span;
-        match attr.key.as_str() {
+        match attr.key {
             "id" => options.id = Some((attr.into_text(), span)),
             "next" => options.next = Some((attr.into_text(), span)),
             "confirm" => options.confirm = confirm(&attr),
@@ -355,22 +355,22 @@ fn phase_index(pattern: usize) -> Option<usize> {
 }
 
 pub fn is_identifier(text: &str) -> bool {
-    let mut chars = text.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    let mut bytes = text.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// `LAG`, `DB_HOST`: the names Runme treats as capturing stdout.
 pub fn is_upper_identifier(text: &str) -> bool {
     is_identifier(text)
-        && text.chars().any(|c| c.is_ascii_uppercase())
-        && !text.chars().any(|c| c.is_ascii_lowercase())
+        && text.bytes().any(|b| b.is_ascii_uppercase())
+        && !text.bytes().any(|b| b.is_ascii_lowercase())
 }
 
-fn confirm(attr: &Attr) -> Option<Confirm> {
+fn confirm(attr: &AttrRef) -> Option<Confirm> {
     match &attr.value {
-        Value::Bool(true) => Some(Confirm::Yes),
-        Value::Bool(false) => None,
+        AttrValue::Bool(true) => Some(Confirm::Yes),
+        AttrValue::Bool(false) => None,
         _ => match &*attr.text() {
             "true" | "yes" | "" => Some(Confirm::Yes),
             "false" | "no" => None,
@@ -379,8 +379,8 @@ fn confirm(attr: &Attr) -> Option<Confirm> {
     }
 }
 
-fn flag(attr: &Attr, diagnostics: &mut Vec<Diagnostic>) -> bool {
-    if let Value::Bool(value) = attr.value {
+fn flag(attr: &AttrRef, diagnostics: &mut Vec<Diagnostic>) -> bool {
+    if let AttrValue::Bool(value) = attr.value {
         return value;
     }
     let text = attr.text();
@@ -401,7 +401,7 @@ fn flag(attr: &Attr, diagnostics: &mut Vec<Diagnostic>) -> bool {
     }
 }
 
-fn duration(attr: &Attr, diagnostics: &mut Vec<Diagnostic>) -> Option<Duration> {
+fn duration(attr: &AttrRef, diagnostics: &mut Vec<Diagnostic>) -> Option<Duration> {
     match parse_duration(&attr.text()) {
         Ok(duration) => Some(duration),
         Err(reason) => {
@@ -411,7 +411,7 @@ fn duration(attr: &Attr, diagnostics: &mut Vec<Diagnostic>) -> Option<Duration> 
     }
 }
 
-fn identifier(attr: &Attr, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
+fn identifier(attr: &AttrRef, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
     let name = attr.text();
     if is_identifier(&name) {
         Some(name.into_owned())
@@ -427,7 +427,7 @@ fn identifier(attr: &Attr, diagnostics: &mut Vec<Diagnostic>) -> Option<String> 
     }
 }
 
-fn exit_codes(attr: &Attr, diagnostics: &mut Vec<Diagnostic>) -> Vec<i32> {
+fn exit_codes(attr: &AttrRef, diagnostics: &mut Vec<Diagnostic>) -> Vec<i32> {
     let text = attr.text();
     let codes: Result<Vec<i32>, _> = text
         .split(',')
@@ -445,17 +445,17 @@ fn exit_codes(attr: &Attr, diagnostics: &mut Vec<Diagnostic>) -> Vec<i32> {
     }
 }
 
-fn invalid(attr: &Attr, message: String) -> Diagnostic {
+fn invalid(attr: &AttrRef, message: String) -> Diagnostic {
     Diagnostic::error(Code::InvalidAttributeValue, attr.span, message)
 }
 
-fn unknown_key(attr: &Attr, known: &[&str], what: &str) -> Diagnostic {
+fn unknown_key(attr: &AttrRef, known: &[&str], what: &str) -> Diagnostic {
     let diagnostic = Diagnostic::warning(
         Code::UnknownAttribute,
         attr.span,
         format!("unknown {what} `{}`", attr.key),
     );
-    match closest(&attr.key, known) {
+    match closest(attr.key, known) {
         Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
         None => diagnostic.with_help(format!("known keys: {}", known.join(", "))),
     }
@@ -474,6 +474,9 @@ mod tests {
 
     fn options(text: &str) -> (BlockOptions, Vec<Diagnostic>) {
         let (attrs, _) = parse_pairs(text, 0, false).unwrap_or_default();
+        let attrs = Attrs {
+            items: attrs.into_iter().map(AttrRef::into_owned).collect(),
+        };
         let mut diagnostics = Vec::new();
         (block_options(&attrs, &mut diagnostics), diagnostics)
     }

@@ -515,17 +515,22 @@ fn annotations(
     let source_offset = |offset: usize| pieces.map(offset).unwrap_or(0);
     let mut rest_has_markup = false;
     let mut at = 0;
+    // Fragments are short (mostly one comment): jumping between the needle's first bytes
+    // costs less than setting up a substring searcher for each.
+    let find = |needle: &str, from: usize| {
+        let haystack = &html.as_bytes()[from..];
+        memchr::memchr_iter(needle.as_bytes()[0], haystack)
+            .find(|&at| haystack[at..].starts_with(needle.as_bytes()))
+    };
     loop {
-        let Some(open) = html[at..].find("<!--") else {
+        let Some(open) = find("<!--", at) else {
             rest_has_markup |= !html[at..].trim().is_empty();
             break;
         };
         let open = at + open;
         rest_has_markup |= !html[at..open].trim().is_empty();
         let body_start = open + 4;
-        let close = html[body_start..]
-            .find("-->")
-            .map_or(html.len(), |n| body_start + n);
+        let close = find("-->", body_start).map_or(html.len(), |n| body_start + n);
         let body = &html[body_start..close];
         at = (close + 3).min(html.len());
         let trimmed = body.trim_start();
