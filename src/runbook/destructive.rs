@@ -2,7 +2,7 @@
 //! `--force`...): recognised from the words of each simple command, so that a cairn live
 //! session asks for a typed confirmation even when the author forgot `confirm`.
 
-use super::shell::{scan, ShellScan};
+use super::shell::{scan, ShellScan, Word};
 use super::text::contains_ignore_ascii_case;
 
 /// Why `command` is destructive, if it is: a short phrase naming the culprit.
@@ -13,33 +13,72 @@ pub fn destructive_reason(command: &str) -> Option<String> {
 /// `destructive_reason` for a command already scanned.
 pub fn destructive_reason_scanned(command: &str, scanned: &ShellScan) -> Option<String> {
     scanned
-        .find_command(command, destructive_words)
+        .commands()
+        .find_map(|words| {
+            destructive_words(Words {
+                text: command,
+                words,
+            })
+        })
         .or_else(|| sql_reason(command, &scanned.comments))
 }
 
-fn destructive_words(words: &[&str]) -> Option<String> {
+/// The words of one simple command. Their text is read only where a check needs it: most
+/// checks look at the first words, and `has` compares lengths before any text.
+#[derive(Clone, Copy)]
+struct Words<'t> {
+    text: &'t str,
+    words: &'t [Word],
+}
+
+impl<'t> Words<'t> {
+    fn get(self, index: usize) -> Option<&'t str> {
+        let word = self.words.get(index)?;
+        Some(&self.text[word.start..word.end])
+    }
+
+    fn iter(self) -> impl Iterator<Item = &'t str> {
+        self.words
+            .iter()
+            .map(move |word| &self.text[word.start..word.end])
+    }
+
+    /// Whether one of the words is `flag`.
+    fn has(self, flag: &str) -> bool {
+        self.words.iter().any(|word| {
+            word.end - word.start == flag.len()
+                && &self.text.as_bytes()[word.start..word.end] == flag.as_bytes()
+        })
+    }
+}
+
+fn destructive_words(words: Words) -> Option<String> {
     // Look past wrappers: `sudo rm`, `env X=1 kubectl delete`, `xargs rm`.
     let mut start = 0;
-    while start < words.len()
-        && (matches!(
-            words[start],
+    while let Some(word) = words.get(start) {
+        let wrapper = matches!(
+            word,
             "sudo" | "env" | "nohup" | "xargs" | "exec" | "time" | "command"
-        ) || words[start].starts_with('-') && start > 0
-            || words[start].contains('=') && !words[start].starts_with('-'))
-    {
+        ) || word.starts_with('-') && start > 0
+            || word.contains('=') && !word.starts_with('-');
+        if !wrapper {
+            break;
+        }
         start += 1;
     }
-    let words = &words[start..];
-    let program = words
-        .first()
-        .map(|word| word.rsplit('/').next().unwrap_or(word))?;
-    let has = |flag: &str| words.contains(&flag);
+    let words = Words {
+        words: words.words.get(start..).unwrap_or_default(),
+        ..words
+    };
+    let word = words.get(0)?;
+    let program = memchr::memrchr(b'/', word.as_bytes()).map_or(word, |slash| &word[slash + 1..]);
+    let has = |flag: &str| words.has(flag);
     let has_short = |letter: char| {
         words
             .iter()
             .any(|word| word.starts_with('-') && !word.starts_with("--") && word.contains(letter))
     };
-    let sub = words.get(1).copied().unwrap_or("");
+    let sub = words.get(1).unwrap_or("");
     let reason = match program {
         "rm" if has_short('r') || has_short('R') || has("--recursive") => "rm -r".to_string(),
         "rm" if has_short('f') || has("--force") => "rm -f".to_string(),
@@ -52,7 +91,7 @@ fn destructive_words(words: &[&str]) -> Option<String> {
         "kubectl" | "oc" if matches!(sub, "delete" | "drain" | "replace") => {
             format!("{program} {sub}")
         }
-        "kubectl" | "oc" if sub == "scale" && words.contains(&"--replicas=0") => {
+        "kubectl" | "oc" if sub == "scale" && has("--replicas=0") => {
             format!("{program} scale --replicas=0")
         }
         "helm" if matches!(sub, "uninstall" | "delete" | "rollback") => format!("helm {sub}"),
@@ -70,23 +109,21 @@ fn destructive_words(words: &[&str]) -> Option<String> {
         "docker" | "podman" if matches!(sub, "rm" | "rmi") && has_short('f') => {
             format!("{program} {sub} -f")
         }
-        "docker" | "podman" if sub == "system" && words.get(2) == Some(&"prune") => {
+        "docker" | "podman" if sub == "system" && words.get(2) == Some("prune") => {
             format!("{program} system prune")
         }
-        "docker" | "podman"
-            if sub == "volume" && matches!(words.get(2), Some(&"rm" | &"prune")) =>
-        {
+        "docker" | "podman" if sub == "volume" && matches!(words.get(2), Some("rm" | "prune")) => {
             format!("{program} volume rm")
         }
         "aws"
             if words
                 .iter()
-                .any(|w| w.starts_with("delete-") || w.starts_with("terminate-") || *w == "rb")
-                || (sub == "s3" && words.get(2) == Some(&"rm")) =>
+                .any(|w| w.starts_with("delete-") || w.starts_with("terminate-") || w == "rb")
+                || (sub == "s3" && words.get(2) == Some("rm")) =>
         {
             "aws delete".to_string()
         }
-        "gcloud" | "az" if words.contains(&"delete") => format!("{program} delete"),
+        "gcloud" | "az" if has("delete") => format!("{program} delete"),
         "redis-cli"
             if words.iter().any(|w| {
                 w.eq_ignore_ascii_case("flushall") || w.eq_ignore_ascii_case("flushdb")
@@ -101,7 +138,7 @@ fn destructive_words(words: &[&str]) -> Option<String> {
             format!("{program} flush")
         }
         "crontab" if has("-r") => "crontab -r".to_string(),
-        "chmod" | "chown" if has_short('R') && words.contains(&"/") => {
+        "chmod" | "chown" if has_short('R') && has("/") => {
             format!("{program} -R /")
         }
         _ if has("--force") => "--force".to_string(),
@@ -114,8 +151,7 @@ fn destructive_words(words: &[&str]) -> Option<String> {
 /// SQL that destroys data, wherever it appears (psql -c, heredocs, sql blocks run by psql).
 fn sql_reason(command: &str, comments: &[(usize, usize)]) -> Option<String> {
     // Most commands hold none of the keywords: skip the copies below for them.
-    let mentions = |word: &str| contains_ignore_ascii_case(command, word);
-    if !(mentions("drop") || mentions("truncate") || mentions("delete")) {
+    if !mentions_sql_keyword(command) {
         return None;
     }
     // The command without its comments, built in one pass.
@@ -149,6 +185,19 @@ fn sql_reason(command: &str, comments: &[(usize, usize)]) -> Option<String> {
         return Some("DELETE FROM".to_string());
     }
     None
+}
+
+/// Whether `command` holds `drop`, `delete` or `truncate` in any case. Both `d` words are
+/// looked for in one pass over the `d`s.
+fn mentions_sql_keyword(command: &str) -> bool {
+    let bytes = command.as_bytes();
+    let at = |start: usize, word: &[u8]| {
+        bytes
+            .get(start..start + word.len())
+            .is_some_and(|found| found.eq_ignore_ascii_case(word))
+    };
+    memchr::memchr2_iter(b'd', b'D', bytes).any(|start| at(start, b"drop") || at(start, b"delete"))
+        || contains_ignore_ascii_case(command, "truncate")
 }
 
 #[cfg(test)]

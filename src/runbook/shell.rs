@@ -3,17 +3,27 @@
 //! here-document, and where `<placeholders>` sit. It never fails: text that is not valid
 //! shell still yields what could be read. It runs in one pass, linear in the input.
 
+use std::ops::Range;
+
 use super::model::Quote;
 use super::placeholders::placeholder_end;
 
 /// One `$NAME` / `${NAME...}` expansion.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expansion {
-    pub name: String,
+    /// Where the name is in the scanned text (see `name`).
+    pub name: Range<usize>,
     /// Byte offset of the `$` in the scanned text.
     pub offset: usize,
     /// `${NAME:-default}` and friends: fine when unset.
     pub has_default: bool,
+}
+
+impl Expansion {
+    /// The variable's name, in the text that was scanned.
+    pub fn name<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.name.clone()]
+    }
 }
 
 /// A word of the command line, as written (quotes included).
@@ -45,47 +55,22 @@ pub struct ShellScan {
 }
 
 impl ShellScan {
-    /// Calls `visit` with the words of each simple command (its first word and those that
-    /// follow, up to the next command start) until it returns something.
-    pub fn find_command<'t, T>(
-        &self,
-        text: &'t str,
-        mut visit: impl FnMut(&[&'t str]) -> Option<T>,
-    ) -> Option<T> {
-        // Commands are short: their words fit on the stack, and only longer ones allocate.
-        const INLINE: usize = 32;
-        let mut inline: [&str; INLINE] = [""; INLINE];
-        let mut spilled: Vec<&str> = Vec::new();
-        let mut len = 0;
-        let mut flush = |inline: &[&'t str], spilled: &[&'t str], len: usize| {
-            if len == 0 {
-                None
-            } else if len <= INLINE {
-                visit(&inline[..len])
-            } else {
-                visit(spilled)
-            }
-        };
-        for word in &self.words {
-            if word.command_start && len > 0 {
-                if let Some(found) = flush(&inline, &spilled, len) {
-                    return Some(found);
-                }
-                len = 0;
-                spilled.clear();
-            }
-            let word = &text[word.start..word.end];
-            if len < INLINE {
-                inline[len] = word;
-            } else {
-                if len == INLINE {
-                    spilled.extend_from_slice(&inline);
-                }
-                spilled.push(word);
-            }
-            len += 1;
-        }
-        flush(&inline, &spilled, len)
+    /// The words of each simple command in turn: its first word and those that follow, up
+    /// to the next command start.
+    pub fn commands(&self) -> impl Iterator<Item = &[Word]> {
+        let mut rest = self.words.as_slice();
+        std::iter::from_fn(move || {
+            // The words after the first (none when nothing is left): the first word is the
+            // command's whether or not it is marked as starting one.
+            let others = rest.get(1..)?;
+            let length = 1 + others
+                .iter()
+                .position(|word| word.command_start)
+                .unwrap_or(others.len());
+            let (command, after) = rest.split_at(length);
+            rest = after;
+            Some(command)
+        })
     }
 }
 
@@ -113,10 +98,43 @@ struct Heredoc {
     literal: bool,
 }
 
-const KEYWORDS: &[&str] = &[
-    "then", "do", "else", "elif", "if", "while", "until", "!", "{", "time", "exec", "sudo",
-    "xargs", "nohup", "env", "command", "watch", "timeout",
-];
+/// Keywords and wrappers after which the next word still starts a command (`then cmd`,
+/// `sudo cmd`). Every word is checked, so the length picks the few candidates to compare.
+fn keeps_command_start(word: &str) -> bool {
+    match word.len() {
+        1 => matches!(word, "!" | "{"),
+        2 => matches!(word, "do" | "if"),
+        3 => word == "env",
+        4 => matches!(word, "then" | "else" | "elif" | "time" | "exec" | "sudo"),
+        5 => matches!(word, "while" | "until" | "xargs" | "nohup" | "watch"),
+        7 => matches!(word, "command" | "timeout"),
+        _ => false,
+    }
+}
+
+/// Bytes that mean something to the lexer in code, inside a word; any other byte (`#` too,
+/// which opens a comment only between words) just continues the word.
+const CODE_SPECIAL: [bool; 256] = byte_set(b" \t\r\n;&|()`'\"\\$<>");
+/// The same inside double quotes.
+const DOUBLE_SPECIAL: [bool; 256] = byte_set(b"\"\\$`<");
+
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut index = 0;
+    while index < bytes.len() {
+        set[bytes[index] as usize] = true;
+        index += 1;
+    }
+    set
+}
+
+/// The offset of the first byte at or after `from` that is in `special` (or the end).
+fn skip_plain(bytes: &[u8], from: usize, special: &[bool; 256]) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|&byte| special[byte as usize])
+        .map_or(bytes.len(), |length| from + length)
+}
 
 /// Scans `text`.
 pub fn scan(text: &str) -> ShellScan {
@@ -160,7 +178,7 @@ pub fn scan_into(text: &str, out: &mut ShellScan) {
                 });
                 // `A=1 cmd`, `sudo cmd`, `then cmd`: the next word still starts a command.
                 command_start =
-                    (command_start && is_assignment(word_text)) || KEYWORDS.contains(&word_text);
+                    (command_start && is_assignment(word_text)) || keeps_command_start(word_text);
             }
         };
     }
@@ -185,7 +203,7 @@ pub fn scan_into(text: &str, out: &mut ShellScan) {
                     i += 1;
                 }
                 b'<' => i = angle(text, i, Quote::Double, out),
-                _ => i += 1,
+                _ => i = skip_plain(bytes, i + 1, &DOUBLE_SPECIAL),
             },
             Context::Code { close, depth } => {
                 let in_word = word_start.is_some();
@@ -305,7 +323,8 @@ pub fn scan_into(text: &str, out: &mut ShellScan) {
                     }
                     _ => {
                         word_start.get_or_insert(i);
-                        i += 1;
+                        // The rest of a plain word at once: nothing in it changes the state.
+                        i = skip_plain(bytes, i + 1, &CODE_SPECIAL);
                     }
                 }
             }
@@ -318,7 +337,7 @@ pub fn scan_into(text: &str, out: &mut ShellScan) {
 
 /// `A=1`, `PATH+=x`: an assignment word.
 fn is_assignment(word: &str) -> bool {
-    match word.find('=') {
+    match word.bytes().position(|byte| byte == b'=') {
         Some(eq) if eq > 0 => {
             let name = word[..eq].trim_end_matches('+');
             super::options::is_identifier(name)
@@ -362,7 +381,7 @@ fn dollar(text: &str, i: usize, stack: &mut Vec<Context>, out: &mut ShellScan) -
                     || operator.starts_with(":+")
                     || operator.starts_with('+');
                 out.expansions.push(Expansion {
-                    name: text[at..name_end].to_string(),
+                    name: at..name_end,
                     offset: i,
                     has_default,
                 });
@@ -381,7 +400,7 @@ fn dollar(text: &str, i: usize, stack: &mut Vec<Context>, out: &mut ShellScan) -
             let name_end = identifier_end(bytes, i + 1);
             if name_end > i + 1 {
                 out.expansions.push(Expansion {
-                    name: text[i + 1..name_end].to_string(),
+                    name: i + 1..name_end,
                     offset: i,
                     has_default: false,
                 });
@@ -585,6 +604,12 @@ impl QuoteState {
     /// Reads `text`, which starts a line (a `#` there opens a comment).
     pub fn feed(&mut self, text: &str) {
         let bytes = text.as_bytes();
+        // Most lines hold no quote, backslash or `#`: they open and close nothing, and a
+        // backslash escaping their first byte is used up.
+        if memchr::memchr3(b'\'', b'"', b'\\', bytes).is_none() && !bytes.contains(&b'#') {
+            self.escaped &= bytes.is_empty();
+            return;
+        }
         let mut i = 0;
         if self.escaped {
             self.escaped = false;
@@ -656,8 +681,9 @@ mod tests {
     #[test]
     fn unclosed_expansion_before_a_wide_character() {
         // Found by the fuzzer: the operator slice ended inside 'ߎ'.
-        let scanned = scan("\"${TMki\u{7c6}\nx");
-        assert_eq!(scanned.expansions[0].name, "TMki");
+        let text = "\"${TMki\u{7c6}\nx";
+        let scanned = scan(text);
+        assert_eq!(scanned.expansions[0].name(text), "TMki");
         assert!(scan("${A:-x}").expansions[0].has_default);
     }
 

@@ -106,61 +106,102 @@ const DECLARERS: &[&str] = &["export", "declare", "local", "readonly", "typeset"
 /// What a block's commands do with variables, built one command at a time.
 #[derive(Debug, Default)]
 pub struct VariableAnalysis {
-    result: VariableUse,
-    read: HashSet<String>,
-    set: HashSet<String>,
-    /// Scratch space reused from command to command.
-    first_set: HashMap<String, usize>,
+    reads: UniqueNames,
+    sets: UniqueNames,
+    prompt_env: Vec<PromptEnv>,
 }
 
 impl VariableAnalysis {
     /// Adds the next command of the block.
     pub fn add(&mut self, command: &str, scanned: &ShellScan) {
+        // Most commands set nothing: then nothing is allocated here.
+        let found = definitions(command, scanned);
         // The first offset where each name is set: a read counts when no set precedes it.
-        self.first_set.clear();
-        for (name, offset) in definitions(command, scanned) {
-            self.first_set.entry(name).or_insert(offset);
-        }
+        // `found` is in order of offset, so that is where the name is first found; only a
+        // command that sets many names gets an index.
+        let index: Option<HashMap<&str, usize>> = (found.len() > INDEXED_FROM).then(|| {
+            let mut index = HashMap::default();
+            for &(name, offset) in &found {
+                index.entry(name).or_insert(offset);
+            }
+            index
+        });
+        let first_set = |name: &str| match &index {
+            Some(index) => index.get(name).copied(),
+            None => found
+                .iter()
+                .find(|(found, _)| *found == name)
+                .map(|&(_, offset)| offset),
+        };
         for expansion in &scanned.expansions {
-            let name = expansion.name.as_str();
-            let set_before = self
-                .first_set
-                .get(name)
-                .is_some_and(|&at| at < expansion.offset)
-                || self.set.contains(name);
-            if !expansion.has_default
-                && !set_before
-                && !is_well_known(name)
-                && !self.read.contains(name)
-            {
-                self.read.insert(name.to_string());
-                self.result.reads.push(name.to_string());
+            let name = expansion.name(command);
+            let set_before =
+                first_set(name).is_some_and(|at| at < expansion.offset) || self.sets.contains(name);
+            if !expansion.has_default && !set_before && !is_well_known(name) {
+                self.reads.insert(name);
             }
         }
-        let mut ordered: Vec<(usize, &String)> = self
-            .first_set
-            .iter()
-            .map(|(name, &at)| (at, name))
-            .collect();
-        ordered.sort();
-        for (_, name) in ordered {
-            if self.set.insert(name.clone()) {
-                self.result.sets.push(name.clone());
-            }
+        for &(name, _) in &found {
+            self.sets.insert(name);
         }
-        if command.contains("export") {
-            self.result
-                .prompt_env
-                .extend(command.lines().filter_map(prompt_env));
-        }
+        // Only a line that starts with `export` can be a Runme prompt.
+        let exports = command
+            .lines()
+            .filter(|line| line.trim_start().starts_with("export"));
+        self.prompt_env.extend(exports.filter_map(prompt_env));
     }
 
     /// The analysis of the commands added so far; the analysis is then empty again, ready
     /// (with its allocations) for another block.
     pub fn finish(&mut self) -> VariableUse {
-        self.read.clear();
-        self.set.clear();
-        std::mem::take(&mut self.result)
+        VariableUse {
+            reads: self.reads.take(),
+            sets: self.sets.take(),
+            prompt_env: std::mem::take(&mut self.prompt_env),
+        }
+    }
+}
+
+/// Past this many names, lookups go through a hash index rather than a scan.
+const INDEXED_FROM: usize = 16;
+
+/// Names without repeats, in the order first added. A block uses a handful, which a scan
+/// finds faster than a hash (and without copying each name twice); the index is built
+/// only for blocks with many.
+#[derive(Debug, Default)]
+struct UniqueNames {
+    names: Vec<String>,
+    index: HashSet<String>,
+}
+
+impl UniqueNames {
+    fn contains(&self, name: &str) -> bool {
+        if self.names.len() < INDEXED_FROM {
+            self.names.iter().any(|known| known == name)
+        } else {
+            self.index.contains(name)
+        }
+    }
+
+    /// Adds `name` unless it is there already.
+    fn insert(&mut self, name: &str) {
+        if self.contains(name) {
+            return;
+        }
+        self.names.push(name.to_string());
+        match self.names.len() {
+            INDEXED_FROM => self.index.extend(self.names.iter().cloned()),
+            count if count > INDEXED_FROM => {
+                self.index.insert(name.to_string());
+            }
+            _ => {}
+        }
+    }
+
+    /// The names, leaving this empty (with its index's allocation).
+    fn take(&mut self) -> Vec<String> {
+        self.index.clear();
+        std::mem::take(&mut self.names)
     }
 }
 
@@ -198,8 +239,8 @@ impl Definitions {
     }
 }
 
-/// Every variable a command sets, with the offset where it is set.
-fn definitions(text: &str, scanned: &ShellScan) -> Vec<(String, usize)> {
+/// Every variable a command sets, with the offset where it is set, in order of offset.
+fn definitions<'t>(text: &'t str, scanned: &ShellScan) -> Vec<(&'t str, usize)> {
     let mut found = Vec::new();
     let words = &scanned.words;
     let mut index = 0;
@@ -211,7 +252,7 @@ fn definitions(text: &str, scanned: &ShellScan) -> Vec<(String, usize)> {
             continue;
         }
         if let Some(name) = assigned_name(word_text) {
-            found.push((name.to_string(), word.start));
+            found.push((name, word.start));
             index += 1;
             continue;
         }
@@ -224,7 +265,7 @@ fn definitions(text: &str, scanned: &ShellScan) -> Vec<(String, usize)> {
             "export" if is_runme_prompt(text, word) => {
                 if let Some((argument, at)) = arguments.into_iter().next() {
                     if let Some(name) = assigned_name(argument) {
-                        found.push((name.to_string(), at));
+                        found.push((name, at));
                     }
                 }
             }
@@ -232,7 +273,7 @@ fn definitions(text: &str, scanned: &ShellScan) -> Vec<(String, usize)> {
                 for (argument, at) in arguments.filter(|(argument, _)| !argument.starts_with('-')) {
                     let name = assigned_name(argument).unwrap_or(argument);
                     if is_identifier(name) {
-                        found.push((name.to_string(), at));
+                        found.push((name, at));
                     }
                 }
             }
@@ -260,14 +301,14 @@ fn definitions(text: &str, scanned: &ShellScan) -> Vec<(String, usize)> {
                             continue;
                         }
                     } else if is_identifier(argument) {
-                        found.push((argument.to_string(), at));
+                        found.push((argument, at));
                     }
                 }
             }
             "for" | "select" => {
                 if let Some((name, at)) = arguments.into_iter().next() {
                     if is_identifier(name) {
-                        found.push((name.to_string(), at));
+                        found.push((name, at));
                     }
                 }
             }
@@ -277,7 +318,7 @@ fn definitions(text: &str, scanned: &ShellScan) -> Vec<(String, usize)> {
                 {
                     if let Some((name, at)) = arguments.get(position + 1) {
                         if is_identifier(name) {
-                            found.push((name.to_string(), *at));
+                            found.push((name, *at));
                         }
                     }
                 }
@@ -285,7 +326,7 @@ fn definitions(text: &str, scanned: &ShellScan) -> Vec<(String, usize)> {
             "getopts" => {
                 if let Some((name, at)) = arguments.into_iter().nth(1) {
                     if is_identifier(name) {
-                        found.push((name.to_string(), at));
+                        found.push((name, at));
                     }
                 }
             }
