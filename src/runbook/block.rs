@@ -35,25 +35,34 @@ impl RawBlock {
     }
 }
 
-/// One command with a way to map its offsets back to the block content.
-struct CommandText {
-    text: String,
-    console: Option<ConsoleCommand>,
-    /// Content offset where a plain script starts.
-    start: usize,
+/// The commands of a block (what `Block::commands` holds) and where their text came from.
+#[derive(Default)]
+struct Commands {
+    texts: Vec<String>,
+    /// For a console block, each command's prompt lines (their `text` moved to `texts`);
+    /// empty for a plain script, which is the content from its start.
+    console: Vec<ConsoleCommand>,
 }
 
-impl CommandText {
-    fn content_offset(&self, offset: usize) -> usize {
-        match &self.console {
+impl Commands {
+    /// The content offset of `offset` in command `index`.
+    fn content_offset(&self, index: usize, offset: usize) -> usize {
+        match self.console.get(index) {
             Some(command) => command.content_offset(offset),
-            None => self.start + offset,
+            None => offset,
         }
     }
 
-    /// The host a console command is tagged for (`$web-1 uptime`).
-    fn host(&self) -> Option<&String> {
-        self.console.as_ref()?.host.as_ref()
+    /// For a console block with `$host cmd` tags, the host of each command; else empty.
+    fn hosts(&self) -> Vec<Option<String>> {
+        if self.console.iter().any(|command| command.host.is_some()) {
+            self.console
+                .iter()
+                .map(|command| command.host.clone())
+                .collect()
+        } else {
+            Vec::new()
+        }
     }
 }
 
@@ -99,32 +108,25 @@ pub fn build(
         );
     }
 
-    let mut commands: Vec<CommandText> = Vec::new();
+    let mut commands = Commands::default();
     let mut expected_output = None;
     let console = classified.transcript.is_some();
     if kind == BlockKind::Command {
         match classified.transcript {
-            Some(transcript) => {
+            Some(mut transcript) => {
                 expected_output = transcript.expected;
-                commands = transcript
+                // The texts move out; the mapping back to the content stays.
+                commands.texts = transcript
                     .commands
-                    .into_iter()
-                    .map(|mut command| CommandText {
-                        // The text moves out; the mapping back to the content stays.
-                        text: std::mem::take(&mut command.text),
-                        console: Some(command),
-                        start: 0,
-                    })
+                    .iter_mut()
+                    .map(|command| std::mem::take(&mut command.text))
                     .collect();
+                commands.console = transcript.commands;
             }
             None => {
                 let trimmed = raw.content.trim_end_matches(['\n', '\r']);
                 if !trimmed.trim().is_empty() {
-                    commands.push(CommandText {
-                        text: trimmed.to_string(),
-                        console: None,
-                        start: 0,
-                    });
+                    commands.texts = vec![trimmed.to_string()];
                 }
             }
         }
@@ -141,22 +143,22 @@ pub fn build(
     } = scratch;
     // `</b>` anywhere in the block makes `<b>` a tag, also across commands.
     let mut closing_tags: HashSet<&str> = HashSet::default();
-    for command in &commands {
-        closing_tag_names(&command.text, &mut closing_tags);
+    for text in &commands.texts {
+        closing_tag_names(text, &mut closing_tags);
     }
     let mut destructive = None;
-    for (index, command) in commands.iter().enumerate() {
-        scan_into(&command.text, scanned);
-        variables.add(&command.text, scanned);
+    for (index, text) in commands.texts.iter().enumerate() {
+        scan_into(text, scanned);
+        variables.add(text, scanned);
         if kind == BlockKind::Command && destructive.is_none() {
-            destructive = destructive_reason_scanned(&command.text, scanned);
+            destructive = destructive_reason_scanned(text, scanned);
         }
         for found in &scanned.placeholders {
-            let name = placeholder_name(&command.text[found.start..found.end]);
+            let name = placeholder_name(&text[found.start..found.end]);
             if closing_tags.contains(name) {
                 continue;
             }
-            let start = raw.source_offset(command.content_offset(found.start));
+            let start = raw.source_offset(commands.content_offset(index, found.start));
             let at = source.position(start);
             placeholders.push(Placeholder {
                 name: name.to_string(),
@@ -167,14 +169,9 @@ pub fn build(
                 span: Span::new(start, start + (found.end - found.start)),
             });
         }
-        let mut line_start = 0;
-        for line in command.text.split_inclusive('\n') {
-            if !line.contains('<') {
-                line_start += line.len();
-                continue;
-            }
-            if let Some((open, close)) = unclosed_placeholder(line.trim_end_matches('\n')) {
-                let start = raw.source_offset(command.content_offset(line_start + open));
+        for (line_start, line) in lines(text) {
+            if let Some((open, close)) = unclosed_placeholder(line) {
+                let start = raw.source_offset(commands.content_offset(index, line_start + open));
                 diagnostics.push(
                     Diagnostic::warning(
                         Code::MalformedPlaceholder,
@@ -184,23 +181,13 @@ pub fn build(
                     .with_help(format!("close it with `>` (as in `{}>`), or put a space after `<` if it is a redirection", &line[open..close])),
                 );
             }
-            line_start += line.len();
         }
     }
 
-    // Listed only when some command has a host.
-    let command_hosts = if commands.iter().any(|command| command.host().is_some()) {
-        commands
-            .iter()
-            .map(|command| command.host().cloned())
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let command_hosts = commands.hosts();
     let variables = variables.finish();
-    let command_lines = commands
-        .iter()
-        .map(|command| position(command.content_offset(0)).line)
+    let command_lines = (0..commands.texts.len())
+        .map(|index| position(commands.content_offset(index, 0)).line)
         .collect();
     let prompt_env = if kind == BlockKind::Command && options.prompt_env != Some(false) {
         variables.prompt_env
@@ -225,7 +212,7 @@ pub fn build(
             None
         },
         console: console && kind == BlockKind::Command,
-        commands: commands.into_iter().map(|command| command.text).collect(),
+        commands: commands.texts,
         command_lines,
         command_hosts,
         expected_output,
@@ -262,15 +249,33 @@ fn info_span(raw: &RawBlock, source: &Source) -> Span {
 /// Adds the names of the `</tag>` closers in `text` to `names`: a `<tag>` whose closer is in
 /// the block is HTML, not a placeholder.
 fn closing_tag_names<'t>(text: &'t str, names: &mut HashSet<&'t str>) {
-    let mut at = 0;
-    while let Some(offset) = text[at..].find("</") {
-        let start = at + offset + 2;
-        let end = text[start..]
-            .find(|c: char| !c.is_ascii_alphanumeric())
+    let bytes = text.as_bytes();
+    for open in memchr::memchr_iter(b'<', bytes) {
+        if bytes.get(open + 1) != Some(&b'/') {
+            continue;
+        }
+        let start = open + 2;
+        let end = bytes[start..]
+            .iter()
+            .position(|byte| !byte.is_ascii_alphanumeric())
             .map_or(text.len(), |n| start + n);
-        if text[end..].starts_with('>') && end > start {
+        if bytes.get(end) == Some(&b'>') && end > start {
             names.insert(&text[start..end]);
         }
-        at = start;
     }
+}
+
+/// The lines of `text` (without their `\n`), each with its offset.
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |n| start + n);
+        let line = (start, &text[start..end]);
+        start = end + 1;
+        Some(line)
+    })
 }

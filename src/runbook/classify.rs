@@ -187,16 +187,18 @@ fn sniff(content: &str) -> Option<&'static str> {
 
 /// `key: value` or `key:` with a plain key.
 fn is_yaml_key(line: &str) -> bool {
-    let trimmed = line.trim_start().trim_start_matches("- ");
-    let Some(colon) = trimmed.find(':') else {
-        return false;
-    };
-    let key = &trimmed[..colon];
-    !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '"' | '\''))
-        && matches!(trimmed[colon + 1..].chars().next(), None | Some(' '))
+    let mut trimmed = line.trim_start();
+    while let Some(rest) = trimmed.strip_prefix("- ") {
+        trimmed = rest;
+    }
+    // The key runs to the first character that cannot be in one, which must be the colon
+    // (the first colon: a colon cannot be in a key).
+    let colon = trimmed
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '"' | '\'')))
+        .unwrap_or(trimmed.len());
+    colon > 0
+        && trimmed[colon..].starts_with(':')
+        && matches!(trimmed.as_bytes().get(colon + 1), None | Some(b' '))
 }
 
 fn is_yaml_item(line: &str) -> bool {
@@ -221,7 +223,11 @@ fn is_log_line(line: &str) -> bool {
         "Dec ",
     ];
     let syslog = MONTHS.iter().any(|month| trimmed.starts_with(month));
-    let first_word = trimmed.split([' ', ']', ':']).next().unwrap_or("");
+    let first_word_end = trimmed
+        .bytes()
+        .position(|byte| matches!(byte, b' ' | b']' | b':'))
+        .unwrap_or(trimmed.len());
+    let first_word = &trimmed[..first_word_end];
     let level = [
         "ERROR", "WARN", "WARNING", "INFO", "DEBUG", "TRACE", "FATAL", "CRITICAL", "PANIC",
     ]
@@ -242,10 +248,10 @@ fn is_promql(line: &str) -> bool {
     }
     let rest = &trimmed[name_end..];
     let is_function_definition = rest.starts_with("()");
-    let selector = rest.starts_with('{') && rest.contains("=");
+    let selector = rest.starts_with('{') && rest.contains('=');
     let call = rest.starts_with('(')
         && !is_function_definition
-        && (trimmed.contains("[") || trimmed.contains('{'));
+        && (trimmed.contains('[') || trimmed.contains('{'));
     let aggregation = matches!(
         &trimmed[..name_end],
         "sum" | "avg" | "max" | "min" | "count" | "topk"

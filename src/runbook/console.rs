@@ -47,6 +47,9 @@ pub struct PromptRules {
 /// Splits `content` into commands and output when at least one line carries a shell prompt;
 /// `None` when none does (the block is then a plain script).
 pub fn extract(content: &str, rules: PromptRules) -> Option<Transcript> {
+    if !has_prompt(content, rules) {
+        return None;
+    }
     let mut transcript = Transcript::default();
     let mut expected: Vec<&str> = Vec::new();
     let mut current: Option<ConsoleCommand> = None;
@@ -85,7 +88,7 @@ pub fn extract(content: &str, rules: PromptRules) -> Option<Transcript> {
                 continue;
             }
         }
-        if let Some((strip, host)) = shell_prompt(line, rules, root) {
+        if let Some((strip, host)) = prompt(line, rules, root) {
             saw_prompt = true;
             transcript.commands.extend(current.take());
             let rest = &line[strip..];
@@ -131,6 +134,39 @@ pub fn extract(content: &str, rules: PromptRules) -> Option<Transcript> {
         transcript.expected = Some(expected.join("\n"));
     }
     Some(transcript)
+}
+
+/// Whether some line of `content` starts with a shell prompt: the question `extract` answers
+/// first, since most blocks hold none. Until the first prompt no line continues a command
+/// and no root shell is open, so each line is read as `extract` would read it.
+fn has_prompt(content: &str, rules: PromptRules) -> bool {
+    let bytes = content.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |n| start + n);
+        if prompt(content[start..end].trim_end_matches('\r'), rules, false).is_some() {
+            return true;
+        }
+        start = end + 1;
+    }
+    false
+}
+
+/// `shell_prompt`, which most lines are spared: a line can start with a prompt only when it
+/// starts (after blanks) with a prompt symbol, or holds the `@` of `user@host` or the `$`
+/// or `#` that ends every other form.
+fn prompt(line: &str, rules: PromptRules, root: bool) -> Option<(usize, Option<String>)> {
+    let bytes = line.as_bytes();
+    let could_be = match bytes.iter().find(|&&byte| byte != b' ' && byte != b'\t') {
+        Some(b'$' | b'%' | b'#' | b'~' | b'[') => true,
+        Some(_) => memchr::memchr3(b'@', b'$', b'#', bytes).is_some(),
+        None => false,
+    };
+    if could_be {
+        shell_prompt(line, rules, root)
+    } else {
+        None
+    }
 }
 
 /// `> ` (the shell's PS2) at the start of a continuation line; returns the rest and the

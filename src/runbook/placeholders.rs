@@ -9,6 +9,9 @@ const LITERALS: &[&str] = &["none", "nil", "unknown", "pending", "invalid"];
 /// HTML elements that have no closing tag.
 const VOID_TAGS: &[&str] = &["br", "hr", "wbr", "img", "input", "meta", "link"];
 
+/// No name in `LITERALS` or `VOID_TAGS` is longer.
+const LONGEST_LITERAL: usize = 7;
+
 /// The longest placeholder, brackets included, is 64 characters: a name of up to 62.
 const MAX_NAME: usize = 62;
 
@@ -23,19 +26,23 @@ pub fn placeholder_end(text: &str, at: usize) -> Option<usize> {
     if !(first.is_ascii_alphabetic() || first == b'_') {
         return None;
     }
+    let limit = bytes.len().min(at + 1 + MAX_NAME);
     let mut end = at + 1;
-    while end < bytes.len() && end - (at + 1) < MAX_NAME && is_name_byte(bytes[end]) {
+    // Which of the checks below can apply: most names have no space or colon.
+    let (mut spaces, mut colons) = (false, false);
+    while end < limit && is_name_byte(bytes[end]) {
+        spaces |= bytes[end] == b' ';
+        colons |= bytes[end] == b':';
         end += 1;
     }
     if bytes.get(end) != Some(&b'>') {
         return None;
     }
     let name = &text[at + 1..end];
-    if name.ends_with(' ')
-        || name.contains("  ")
-        || name.contains("://")
-        || LITERALS.contains(&name)
-        || is_one_of_ignore_ascii_case(name, VOID_TAGS)
+    if spaces && (name.ends_with(' ') || name.contains("  "))
+        || colons && name.contains("://")
+        || name.len() <= LONGEST_LITERAL
+            && (LITERALS.contains(&name) || is_one_of_ignore_ascii_case(name, VOID_TAGS))
     {
         return None;
     }
@@ -101,6 +108,16 @@ mod tests {
             names("gcloud config set project <PROJECT_ID>"),
             ["PROJECT_ID"]
         );
+    }
+
+    #[test]
+    fn longest_literal_is_the_longest() {
+        let longest = LITERALS
+            .iter()
+            .chain(VOID_TAGS)
+            .map(|name| name.len())
+            .max();
+        assert_eq!(longest, Some(LONGEST_LITERAL));
     }
 
     #[test]
