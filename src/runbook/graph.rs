@@ -252,7 +252,7 @@ pub fn link(runbook: &mut Runbook) {
                 choice.to = to;
             }
         }
-        step.next = linked.edges;
+        step.next.extend(linked.edges);
     }
     runbook.diagnostics.extend(diagnostics);
 }
@@ -270,6 +270,13 @@ fn link_step(
     let mut linked = Linked::default();
     if step.is_group() {
         return linked;
+    }
+    if step.decision.is_none() && step.options.next.is_none() {
+        // The step goes on to the next walkable one. It has that edge already (`Steps` adds
+        // it as soon as the next walkable step is made); the graph needs it too.
+        if let Some(following) = lookup.walkable_from.get(index + 1).copied().flatten() {
+            graph.push(following, step.heading);
+        }
     }
     let id_of = |target: Target| target.map_or_else(|| END.to_string(), |to| steps[to].id.clone());
     let mut push = |edges: &mut Vec<Edge>, target: Target, when, label, block, span| {
@@ -350,16 +357,6 @@ fn link_step(
             ),
             Err(()) => diagnostics.push(unknown.diagnostic(next, *span, "`next` points to")),
         }
-    } else {
-        let following = lookup.walkable_from.get(index + 1).copied().flatten();
-        push(
-            &mut linked.edges,
-            following,
-            EdgeWhen::Default,
-            None,
-            None,
-            step.heading,
-        );
     }
     for (block_index, block) in step.blocks.iter().enumerate() {
         let options = &block.options;

@@ -9,7 +9,9 @@
 use rustc_hash::FxHashSet as HashSet;
 
 use super::diagnostic::{Code, Diagnostic};
-use super::model::{Block, BlockKind, Choice, Decision, Phase, Step, StepKind};
+use super::model::{
+    Block, BlockKind, Choice, Decision, Edge, EdgeWhen, Phase, Step, StepKind, END,
+};
 use super::options::{guess_phase, StepOptions};
 use super::source::{Source, Span};
 use super::walk::{Heading, Section};
@@ -26,6 +28,10 @@ pub(super) struct Steps {
     main_taken: bool,
     /// The first step is the implicit one: it is named when the runbook's title is known.
     has_implicit: bool,
+    /// Steps that go on to the next walkable step, which has not been made yet. Their edge
+    /// is added when it is, while its id is still in the cache (the graph, which resolves
+    /// every other edge, comes when the whole runbook is read).
+    waiting: Vec<usize>,
 }
 
 impl Steps {
@@ -80,7 +86,7 @@ impl Steps {
                 source,
                 diagnostics,
             );
-            self.steps.push(step);
+            self.push_step(step);
             self.has_implicit = true;
             return;
         }
@@ -160,6 +166,22 @@ impl Steps {
             step.phase = parent_phase;
         }
         self.parents.push((heading.level, self.steps.len()));
+        self.push_step(step);
+    }
+
+    /// Adds a step, which is where the steps waiting for the next walkable one go on to.
+    fn push_step(&mut self, step: Step) {
+        let index = self.steps.len();
+        if !step.is_group() {
+            for &waiting in &self.waiting {
+                self.steps[waiting].next.push(default_edge(step.id.clone()));
+            }
+            self.waiting.clear();
+            // The implicit step is named later, but it comes first: no step waits for it.
+            if step.decision.is_none() && step.options.next.is_none() {
+                self.waiting.push(index);
+            }
+        }
         self.steps.push(step);
     }
 
@@ -175,7 +197,21 @@ impl Steps {
                 step.phase = phase(&step.options, &step.title);
             }
         }
+        // The last walkable steps go on to the end.
+        for &waiting in &self.waiting {
+            self.steps[waiting].next.push(default_edge(END.to_string()));
+        }
         (self.steps, self.top_anchors)
+    }
+}
+
+/// The edge to the step that comes next in the runbook.
+fn default_edge(to: String) -> Edge {
+    Edge {
+        to,
+        when: EdgeWhen::Default,
+        label: None,
+        block: None,
     }
 }
 
