@@ -6,9 +6,9 @@
 //! are computed for a bounded number of unknown targets.
 
 use std::cell::OnceCell;
-use std::collections::hash_map::Entry;
+use std::hash::BuildHasher;
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 
 use super::diagnostic::{Code, Diagnostic};
 use super::model::{Edge, EdgeWhen, Runbook, Step, END};
@@ -21,10 +21,51 @@ type Target = Option<usize>;
 /// "Did you mean" hints cost a scan of every id; after this many, the hint is generic.
 const SUGGESTIONS: usize = 32;
 
+/// What linking needs to know of a step, gathered by `Steps` while the step is made (and in
+/// the cache): linking then reads the steps themselves only where an edge names a target or
+/// a diagnostic needs their words, not all 10,000 of a large runbook.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct StepFacts {
+    /// `id_hash` of the step's id.
+    pub(super) id_hash: u64,
+    /// The heading, which the edge to the next step is blamed on.
+    pub(super) heading: Span,
+    pub(super) group: bool,
+    /// No decision and no `next=`: the step goes on to the next walkable one.
+    pub(super) goes_on: bool,
+    /// A decision, `next=`, or a block with `on_ok` / `on_fail`: edges that name a target.
+    pub(super) names_targets: bool,
+}
+
+impl StepFacts {
+    pub(super) fn of(step: &Step) -> Self {
+        let goes_on = step.decision.is_none() && step.options.next.is_none();
+        let block_targets = step
+            .blocks
+            .iter()
+            .any(|block| block.options.on_ok.is_some() || block.options.on_fail.is_some());
+        StepFacts {
+            id_hash: id_hash(&step.id),
+            heading: step.heading,
+            group: step.is_group(),
+            goes_on,
+            names_targets: !goes_on || block_targets,
+        }
+    }
+}
+
+/// The hash step ids are looked up by.
+pub(super) fn id_hash(id: &str) -> u64 {
+    FxBuildHasher.hash_one(id)
+}
+
 struct Lookup<'a> {
     steps: &'a [Step],
     top_anchors: &'a [String],
-    by_id: HashMap<&'a str, usize>,
+    /// For each id hash, the last step filed with it: the first step with its id. Steps
+    /// whose ids differ but share a hash are chained through `same_hash`.
+    by_id_hash: HashMap<u64, usize>,
+    same_hash: Vec<Option<usize>>,
     /// Anchors that are not ids, indexed the first time a target is not an id: most
     /// runbooks link by id (an anchor is the id unless `id=` overrides it), so most never
     /// need this.
@@ -34,40 +75,52 @@ struct Lookup<'a> {
 }
 
 impl<'a> Lookup<'a> {
-    /// Indexes the steps; ids used twice are reported.
+    /// Indexes the steps by the hashes of their ids; ids used twice are reported. An id is
+    /// read only when its hash is already filed (a duplicate, or a rare collision).
     fn new(
         steps: &'a [Step],
+        facts: &[StepFacts],
         top_anchors: &'a [String],
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Self {
-        let mut by_id: HashMap<&str, usize> =
-            HashMap::with_capacity_and_hasher(steps.len(), Default::default());
-        let mut walkable_from = vec![None; steps.len()];
-        for (index, step) in steps.iter().enumerate() {
-            match by_id.entry(step.id.as_str()) {
-                Entry::Occupied(previous) => {
-                    diagnostics.push(duplicate_id(step, &steps[*previous.get()]));
-                }
-                Entry::Vacant(vacant) => {
-                    vacant.insert(index);
+        let mut lookup = Lookup {
+            steps,
+            top_anchors,
+            by_id_hash: HashMap::with_capacity_and_hasher(facts.len(), FxBuildHasher),
+            same_hash: vec![None; facts.len()],
+            by_anchor: OnceCell::new(),
+            walkable_from: vec![None; facts.len()],
+        };
+        for (index, fact) in facts.iter().enumerate() {
+            let Some(step) = steps.get(index) else { break };
+            match lookup.find_id(fact.id_hash, &step.id) {
+                Some(first) => diagnostics.push(duplicate_id(step, &steps[first])),
+                None => {
+                    lookup.same_hash[index] = lookup.by_id_hash.insert(fact.id_hash, index);
                 }
             }
-            if !step.is_group() {
-                walkable_from[index] = Some(index);
+            if !fact.group {
+                lookup.walkable_from[index] = Some(index);
             }
         }
         let mut next: Target = None;
-        for walkable in walkable_from.iter_mut().rev() {
+        for walkable in lookup.walkable_from.iter_mut().rev() {
             *walkable = walkable.or(next);
             next = *walkable;
         }
-        Lookup {
-            steps,
-            top_anchors,
-            by_id,
-            by_anchor: OnceCell::new(),
-            walkable_from,
+        lookup
+    }
+
+    /// The first step whose id is `id` (with hash `hash`).
+    fn find_id(&self, hash: u64, id: &str) -> Option<usize> {
+        let mut candidate = self.by_id_hash.get(&hash).copied();
+        while let Some(index) = candidate {
+            if self.steps.get(index).is_some_and(|step| step.id == id) {
+                return Some(index);
+            }
+            candidate = self.same_hash.get(index).copied().flatten();
         }
+        None
     }
 
     /// Anchors that lead to a step besides its id: its heading's (when `id=` overrides it),
@@ -104,10 +157,8 @@ impl<'a> Lookup<'a> {
             return Ok(None);
         }
         let index = self
-            .by_id
-            .get(target)
-            .or_else(|| self.by_anchor().get(target))
-            .copied()
+            .find_id(id_hash(target), target)
+            .or_else(|| self.by_anchor().get(target).copied())
             .ok_or(())?;
         Ok(self.walkable_from[index])
     }
@@ -213,21 +264,33 @@ struct Linked {
     choices: Vec<String>,
 }
 
-pub fn link(runbook: &mut Runbook) {
+/// Resolves and checks the edges of `runbook`'s steps, whose `facts` `Steps` gathered.
+pub fn link(runbook: &mut Runbook, facts: &[StepFacts]) {
     let mut diagnostics = Vec::new();
     let (linked, start) = {
         let steps = &runbook.steps;
-        let lookup = Lookup::new(steps, &runbook.top_anchors, &mut diagnostics);
+        let lookup = Lookup::new(steps, facts, &runbook.top_anchors, &mut diagnostics);
         let mut unknown = Unknown {
             steps,
             ids: Vec::new(),
             suggestions_left: SUGGESTIONS,
         };
-        let mut graph = Graph::with_capacity(steps.len());
-        let linked: Vec<Linked> = (0..steps.len())
-            .map(|index| {
-                graph.start_step();
-                link_step(
+        let mut graph = Graph::with_capacity(facts.len());
+        let mut linked: Vec<(usize, Linked)> = Vec::new();
+        for (index, fact) in facts.iter().enumerate() {
+            graph.start_step();
+            if fact.group {
+                continue;
+            }
+            if fact.goes_on {
+                // The step has this edge already (`Steps` adds it as soon as the next
+                // walkable step is made); the graph needs it too.
+                if let Some(following) = lookup.walkable_from.get(index + 1).copied().flatten() {
+                    graph.push(following, fact.heading);
+                }
+            }
+            if fact.names_targets {
+                let step_linked = link_step(
                     &runbook.source,
                     steps,
                     index,
@@ -235,18 +298,22 @@ pub fn link(runbook: &mut Runbook) {
                     &mut unknown,
                     &mut graph,
                     &mut diagnostics,
-                )
-            })
-            .collect();
+                );
+                linked.push((index, step_linked));
+            }
+        }
         let start = lookup.walkable_from.first().copied().flatten();
         if let Some(start) = start {
-            check_reachable(steps, &graph, start, &mut diagnostics);
+            check_reachable(steps, facts, &graph, start, &mut diagnostics);
             note_loops(steps, &graph, start, &mut diagnostics);
         }
         (linked, start)
     };
     runbook.start = start.map(|index| runbook.steps[index].id.clone());
-    for (step, linked) in runbook.steps.iter_mut().zip(linked) {
+    for (index, linked) in linked {
+        let Some(step) = runbook.steps.get_mut(index) else {
+            continue;
+        };
         if let Some(decision) = step.decision.as_mut() {
             for (choice, to) in decision.choices.iter_mut().zip(linked.choices) {
                 choice.to = to;
@@ -268,16 +335,6 @@ fn link_step(
 ) -> Linked {
     let step = &steps[index];
     let mut linked = Linked::default();
-    if step.is_group() {
-        return linked;
-    }
-    if step.decision.is_none() && step.options.next.is_none() {
-        // The step goes on to the next walkable one. It has that edge already (`Steps` adds
-        // it as soon as the next walkable step is made); the graph needs it too.
-        if let Some(following) = lookup.walkable_from.get(index + 1).copied().flatten() {
-            graph.push(following, step.heading);
-        }
-    }
     let id_of = |target: Target| target.map_or_else(|| END.to_string(), |to| steps[to].id.clone());
     let mut push = |edges: &mut Vec<Edge>, target: Target, when, label, block, span| {
         if let Some(to) = target {
@@ -399,8 +456,14 @@ fn first_line(source: &Source, span: Span) -> Span {
     Span::new(span.start, span.start + text[..end].trim_end().len())
 }
 
-fn check_reachable(steps: &[Step], graph: &Graph, start: usize, diagnostics: &mut Vec<Diagnostic>) {
-    let mut seen = vec![false; steps.len()];
+fn check_reachable(
+    steps: &[Step],
+    facts: &[StepFacts],
+    graph: &Graph,
+    start: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut seen = vec![false; facts.len()];
     let mut stack = vec![start];
     seen[start] = true;
     while let Some(index) = stack.pop() {
@@ -411,8 +474,8 @@ fn check_reachable(steps: &[Step], graph: &Graph, start: usize, diagnostics: &mu
             }
         }
     }
-    for (index, step) in steps.iter().enumerate() {
-        if !seen[index] && !step.is_group() {
+    for (index, (step, fact)) in steps.iter().zip(facts).enumerate() {
+        if !seen[index] && !fact.group {
             diagnostics.push(
                 Diagnostic::warning(
                     Code::UnreachableStep,
@@ -461,5 +524,32 @@ fn note_loops(steps: &[Step], graph: &Graph, start: usize, diagnostics: &mut Vec
             marks[node] = Mark::Done;
             stack.pop();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::Source;
+
+    #[test]
+    fn ids_that_share_a_hash_are_told_apart() {
+        let text = "## A\n\n```bash\na\n```\n\n## B\n\n```bash\nb\n```\n\n\
+                    ## C\n<!-- cairn: id=a -->\n\n```bash\nc\n```\n\n## D\n\n```bash\nd\n```\n";
+        let (runbook, mut facts) = crate::runbook::walk::walk(Source::new("x.md", text));
+        // Every id filed under one hash, as if all of them collided.
+        for fact in &mut facts {
+            fact.id_hash = 7;
+        }
+        let mut diagnostics = Vec::new();
+        let lookup = Lookup::new(&runbook.steps, &facts, &[], &mut diagnostics);
+        let found: Vec<_> = ["a", "b", "d", "c", "x"]
+            .iter()
+            .map(|id| lookup.find_id(7, id))
+            .collect();
+        // The first step called `a` keeps the id; the second is a duplicate.
+        assert_eq!(found, [Some(0), Some(1), Some(3), None, None]);
+        let codes: Vec<_> = diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::DuplicateId]);
     }
 }

@@ -72,8 +72,8 @@ pub use walk::markdown_options;
 /// ```
 pub fn parse(path: &str, text: &str) -> Runbook {
     let source = Source::new(path, text);
-    let mut runbook = walk::walk(source);
-    graph::link(&mut runbook);
+    let (mut runbook, facts) = walk::walk(source);
+    graph::link(&mut runbook, &facts);
     let source = &runbook.source;
     for diagnostic in &mut runbook.diagnostics {
         diagnostic.locate(source);

@@ -9,6 +9,7 @@
 use rustc_hash::FxHashSet as HashSet;
 
 use super::diagnostic::{Code, Diagnostic};
+use super::graph::{id_hash, StepFacts};
 use super::model::{
     Block, BlockKind, Choice, Decision, Edge, EdgeWhen, Phase, Step, StepKind, END,
 };
@@ -32,6 +33,8 @@ pub(super) struct Steps {
     /// is added when it is, while its id is still in the cache (the graph, which resolves
     /// every other edge, comes when the whole runbook is read).
     waiting: Vec<usize>,
+    /// What linking needs to know of each step, gathered while it is in the cache.
+    facts: Vec<StepFacts>,
 }
 
 impl Steps {
@@ -172,6 +175,7 @@ impl Steps {
     /// Adds a step, which is where the steps waiting for the next walkable one go on to.
     fn push_step(&mut self, step: Step) {
         let index = self.steps.len();
+        self.facts.push(StepFacts::of(&step));
         if !step.is_group() {
             for &waiting in &self.waiting {
                 self.steps[waiting].next.push(default_edge(step.id.clone()));
@@ -185,12 +189,13 @@ impl Steps {
         self.steps.push(step);
     }
 
-    /// The steps, with the implicit one named after the runbook's `title`, and the anchors
-    /// that lead to the top of the runbook.
-    pub(super) fn complete(mut self, title: &str) -> (Vec<Step>, Vec<String>) {
+    /// The steps, with the implicit one named after the runbook's `title`; what linking
+    /// needs to know of each; the anchors that lead to the top of the runbook.
+    pub(super) fn complete(mut self, title: &str) -> (Vec<Step>, Vec<StepFacts>, Vec<String>) {
         if self.has_implicit {
-            if let Some(step) = self.steps.first_mut() {
+            if let (Some(step), Some(facts)) = (self.steps.first_mut(), self.facts.first_mut()) {
                 let id = if self.main_taken { "main-0" } else { "main" };
+                facts.id_hash = id_hash(id);
                 step.id = id.to_string();
                 step.anchor = id.to_string();
                 step.title = title.to_string();
@@ -201,7 +206,7 @@ impl Steps {
         for &waiting in &self.waiting {
             self.steps[waiting].next.push(default_edge(END.to_string()));
         }
-        (self.steps, self.top_anchors)
+        (self.steps, self.facts, self.top_anchors)
     }
 }
 

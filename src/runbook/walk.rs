@@ -13,6 +13,7 @@ use super::classify::Neighbourhood;
 use super::diagnostic::{Code, Diagnostic};
 use super::fence::{check_closed, fence_and_info};
 use super::front_matter;
+use super::graph::StepFacts;
 use super::model::{Block, BlockKind, Check, Fence, Runbook, END};
 use super::options::{step_annotation, StepOptions};
 use super::slug::Slugger;
@@ -98,7 +99,9 @@ pub fn markdown_options() -> Options {
         | Options::ENABLE_GFM
 }
 
-pub fn walk(source: Source) -> Runbook {
+/// Reads the runbook into its steps (not linked yet), with what linking needs to know of
+/// each step.
+pub fn walk(source: Source) -> (Runbook, Vec<StepFacts>) {
     let mut diagnostics = Vec::new();
     let (front_matter, body_start) = front_matter::parse(&source, &mut diagnostics);
     let text = source.text();
@@ -425,9 +428,9 @@ pub fn walk(source: Source) -> Runbook {
         .or(title_heading)
         .or(first_h1)
         .unwrap_or_else(|| file_stem(source.path()));
-    let (steps, top_anchors) = steps.complete(&title);
+    let (steps, facts, top_anchors) = steps.complete(&title);
     let params = front_matter.params.clone();
-    Runbook {
+    let runbook = Runbook {
         title,
         path: source.path().to_string(),
         summary: front_matter.summary.clone(),
@@ -439,7 +442,8 @@ pub fn walk(source: Source) -> Runbook {
         intro,
         top_anchors,
         source,
-    }
+    };
+    (runbook, facts)
 }
 
 fn file_stem(path: &str) -> String {
