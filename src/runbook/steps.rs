@@ -5,6 +5,9 @@
 //! annotations are known.
 //!
 //! Sections arrive one at a time, as the walk closes them: the walk keeps no list of them.
+//! While a step is fresh, the steps before it that simply go on to the next one get their
+//! edge to it, and what the graph needs of it is noted (`StepFacts`), so that linking the
+//! whole runbook afterwards reads few steps again.
 
 use rustc_hash::FxHashSet as HashSet;
 
@@ -175,17 +178,18 @@ impl Steps {
     /// Adds a step, which is where the steps waiting for the next walkable one go on to.
     fn push_step(&mut self, step: Step) {
         let index = self.steps.len();
-        self.facts.push(StepFacts::of(&step));
-        if !step.is_group() {
+        let facts = StepFacts::of(&step);
+        if !facts.group {
+            // The implicit step is named later, but it comes first: no step waits for it.
             for &waiting in &self.waiting {
                 self.steps[waiting].next.push(default_edge(step.id.clone()));
             }
             self.waiting.clear();
-            // The implicit step is named later, but it comes first: no step waits for it.
-            if step.decision.is_none() && step.options.next.is_none() {
+            if facts.goes_on {
                 self.waiting.push(index);
             }
         }
+        self.facts.push(facts);
         self.steps.push(step);
     }
 
