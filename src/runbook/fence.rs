@@ -9,8 +9,7 @@ use super::source::Span;
 
 /// The fence style and where the info string is (if any) of a fenced block at `span`.
 pub(super) fn fence_and_info(text: &str, span: Span) -> (Fence, Option<Span>) {
-    let first_line_end = text[span.start..]
-        .find('\n')
+    let first_line_end = memchr::memchr(b'\n', &text.as_bytes()[span.start.min(text.len())..])
         .map_or(text.len(), |n| span.start + n);
     let line = &text[span.start..first_line_end];
     let fence_start = line.find(['`', '~']).unwrap_or(0);
@@ -32,13 +31,15 @@ pub(super) fn fence_and_info(text: &str, span: Span) -> (Fence, Option<Span>) {
 /// Warns when a fenced block has no closing fence (it then runs to the end of its container).
 pub(super) fn check_closed(text: &str, raw: &RawBlock, diagnostics: &mut Vec<Diagnostic>) {
     let block_text = text.get(raw.span.range()).unwrap_or("");
-    let Some(first) = block_text.lines().next() else {
+    if block_text.is_empty() {
         return;
-    };
+    }
+    let first_line_end = memchr::memchr(b'\n', block_text.as_bytes()).unwrap_or(block_text.len());
+    let first = &block_text[..first_line_end];
+    let first = first.strip_suffix('\r').unwrap_or(first);
     // The block's last line, found from the end rather than by reading every line.
     let without_last_newline = block_text.strip_suffix('\n').unwrap_or(block_text);
-    let last_line = without_last_newline
-        .rfind('\n')
+    let last_line = memchr::memrchr(b'\n', without_last_newline.as_bytes())
         .map(|newline| &without_last_newline[newline + 1..]);
     let opening = first
         .trim_start_matches([' ', '\t', '>'])
@@ -62,7 +63,6 @@ pub(super) fn check_closed(text: &str, raw: &RawBlock, diagnostics: &mut Vec<Dia
         run >= opening_run && last[run..].trim().is_empty()
     });
     if !closed {
-        let first_line_end = block_text.find('\n').unwrap_or(block_text.len());
         let to_eof = text[raw.span.end..].trim().is_empty();
         diagnostics.push(
             Diagnostic::warning(
