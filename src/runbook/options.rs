@@ -1,10 +1,8 @@
 //! What attributes mean: turns the raw `Attrs` of a block or a step annotation into typed
 //! options, reporting bad values and unknown keys (with a "did you mean" where one is close).
 
-use std::sync::LazyLock;
 use std::time::Duration;
 
-use aho_corasick::AhoCorasick;
 use serde::{Serialize, Serializer};
 
 use super::attrs::{AttrRef, AttrValue, Attrs};
@@ -136,7 +134,7 @@ impl BlockOptions {
     }
 }
 
-const BLOCK_KEYS: &[&str] = &[
+pub(super) const BLOCK_KEYS: &[&str] = &[
     "name",
     "id",
     "confirm",
@@ -285,73 +283,88 @@ pub fn parse_phase(text: &str) -> Option<Phase> {
     }
 }
 
-/// Words that suggest a phase, the phases in order of precedence: a title holding words of
-/// two phases gets the first.
-const PHASE_WORDS: [(Phase, &[&str]); 4] = [
-    (
-        Phase::Rollback,
-        &["rollback", "roll back", "revert", "fail back", "failback"],
-    ),
-    (
-        Phase::Diagnose,
-        &[
-            "diagnos",
-            "investigat",
-            "triage",
-            "identify",
-            "check",
-            "inspect",
-        ],
-    ),
-    (
-        Phase::Mitigate,
-        &[
-            "mitigat",
-            "remediat",
-            "resolution",
-            "resolve",
-            "fix",
-            "recover",
-            "restore",
-            "fail over",
-            "failover",
-        ],
-    ),
-    (Phase::Verify, &["verif", "validat", "confirm", "monitor"]),
+/// Words that suggest a phase, matched anywhere in a title and ignoring ASCII case. The
+/// phases come in order of precedence (a title holding words of two phases gets the first),
+/// so an earlier entry never loses to a later one.
+const PHASE_WORDS: [(Phase, &str); 24] = [
+    (Phase::Rollback, "rollback"),
+    (Phase::Rollback, "roll back"),
+    (Phase::Rollback, "revert"),
+    (Phase::Rollback, "fail back"),
+    (Phase::Rollback, "failback"),
+    (Phase::Diagnose, "diagnos"),
+    (Phase::Diagnose, "investigat"),
+    (Phase::Diagnose, "triage"),
+    (Phase::Diagnose, "identify"),
+    (Phase::Diagnose, "check"),
+    (Phase::Diagnose, "inspect"),
+    (Phase::Mitigate, "mitigat"),
+    (Phase::Mitigate, "remediat"),
+    (Phase::Mitigate, "resolution"),
+    (Phase::Mitigate, "resolve"),
+    (Phase::Mitigate, "fix"),
+    (Phase::Mitigate, "recover"),
+    (Phase::Mitigate, "restore"),
+    (Phase::Mitigate, "fail over"),
+    (Phase::Mitigate, "failover"),
+    (Phase::Verify, "verif"),
+    (Phase::Verify, "validat"),
+    (Phase::Verify, "confirm"),
+    (Phase::Verify, "monitor"),
 ];
 
-/// `PHASE_WORDS` in one case-blind automaton (its pattern ids count the words in order),
-/// so that a title is read once rather than searched once per word. Building it from these
-/// few fixed words cannot fail.
-static PHASE_MATCHER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(PHASE_WORDS.iter().flat_map(|(_, words)| words.iter()))
-        .ok()
-});
+/// A set of entries of `PHASE_WORDS`, bit `n` standing for entry `n`.
+type WordSet = u32;
+const _: () = assert!(PHASE_WORDS.len() <= WordSet::BITS as usize);
+
+/// Where two bytes of a title lead in `WORDS_BY_PAIR`: their low five bits, which are the
+/// same for a letter in either case. (Other bytes may share a key with letters; a candidate
+/// word is compared in full.)
+const fn pair_key(first: u8, second: u8) -> usize {
+    ((first & 0x1f) as usize) << 5 | (second & 0x1f) as usize
+}
+
+/// For each pair key, the words that start with such a pair: at most positions of a title
+/// no word can start, and at the others only a word or two is compared. (A table by first
+/// letter alone sends too many positions on to a comparison that then fails.)
+const WORDS_BY_PAIR: [WordSet; 1 << 10] = {
+    let mut table = [0; 1 << 10];
+    let mut index = 0;
+    while index < PHASE_WORDS.len() {
+        let word = PHASE_WORDS[index].1.as_bytes();
+        table[pair_key(word[0], word[1])] |= 1 << index;
+        index += 1;
+    }
+    table
+};
 
 /// The phase a heading's words suggest ("Diagnosis", "Roll back the deploy"...).
 pub fn guess_phase(title: &str) -> Option<Phase> {
-    let matcher = PHASE_MATCHER.as_ref()?;
-    let mut found: Option<usize> = None;
-    for word in matcher.find_overlapping_iter(title) {
-        if let Some(phase) = phase_index(word.pattern().as_usize()) {
-            found = Some(found.map_or(phase, |earlier| earlier.min(phase)));
+    let bytes = title.as_bytes();
+    // The earliest entry found so far; only entries before it can still win.
+    let mut best: Option<u32> = None;
+    let mut can_win = WordSet::MAX;
+    // Every word is longer than two bytes, so none starts at the last byte.
+    for (start, pair) in bytes.windows(2).enumerate() {
+        let mut candidates = WORDS_BY_PAIR[pair_key(pair[0], pair[1])] & can_win;
+        while candidates != 0 {
+            let index = candidates.trailing_zeros();
+            candidates &= candidates - 1;
+            let word = PHASE_WORDS[index as usize].1.as_bytes();
+            if bytes
+                .get(start..start + word.len())
+                .is_some_and(|found| found.eq_ignore_ascii_case(word))
+            {
+                best = Some(index);
+                can_win = (1 << index) - 1;
+                break;
+            }
         }
-        if found == Some(0) {
+        if can_win == 0 {
             break;
         }
     }
-    found.map(|index| PHASE_WORDS[index].0)
-}
-
-/// The index in `PHASE_WORDS` of the phase whose words hold word number `pattern`.
-fn phase_index(pattern: usize) -> Option<usize> {
-    let mut words_so_far = 0;
-    PHASE_WORDS.iter().position(|(_, words)| {
-        words_so_far += words.len();
-        pattern < words_so_far
-    })
+    best.map(|index| PHASE_WORDS[index as usize].0)
 }
 
 pub fn is_identifier(text: &str) -> bool {
@@ -535,5 +548,50 @@ mod tests {
             Some(Phase::Rollback)
         );
         assert_eq!(guess_phase("Confirm and inspect"), Some(Phase::Diagnose));
+    }
+
+    /// What `guess_phase` means, read the slow way: the first phase any of whose words the
+    /// title contains.
+    fn phase_by_search(title: &str) -> Option<Phase> {
+        PHASE_WORDS
+            .iter()
+            .find(|(_, word)| title.to_ascii_lowercase().contains(word))
+            .map(|&(phase, _)| phase)
+    }
+
+    #[test]
+    fn phase_guess_matches_a_plain_search() {
+        let mut titles: Vec<String> = [
+            "Step 12: Fail over queue depth",
+            "Roll back the scheduler",
+            "ROLLBACK",
+            "rollbac",
+            "fai lover",
+            "Fail  over",
+            "Failover, then failback",
+            "Check, then fix, then verify",
+            "Überprüfen: İnspect the ſervice — CHECK ✓",
+            "日本語のタイトル verify",
+            "résolve résolution",
+            "x",
+            "",
+        ]
+        .iter()
+        .map(|title| title.to_string())
+        .collect();
+        // Every word alone, cut short, shouted, and after and before each other word.
+        for (_, word) in PHASE_WORDS {
+            titles.push(word.to_string());
+            titles.push(word.to_ascii_uppercase());
+            titles.push(word[..word.len() - 1].to_string());
+            titles.push(format!("é{}é", &word[1..]));
+            for (_, other) in PHASE_WORDS {
+                titles.push(format!("{word}{other}"));
+                titles.push(format!("The {} and {word}", other.to_ascii_uppercase()));
+            }
+        }
+        for title in &titles {
+            assert_eq!(guess_phase(title), phase_by_search(title), "{title}");
+        }
     }
 }
