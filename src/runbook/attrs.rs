@@ -11,12 +11,14 @@ use serde::ser::SerializeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::options::BLOCK_KEYS;
 use super::source::Span;
 
 /// One `key=value` (or bare `key`, or JSON member).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attr {
-    pub key: String,
+    /// The key; one of the keys cairn knows is not copied (see `owned_key`).
+    pub key: Cow<'static, str>,
     pub value: Value,
     /// The whole `key=value` text.
     pub span: Span,
@@ -90,13 +92,22 @@ impl AttrRef<'_> {
     /// The attribute as a block stores it.
     pub fn into_owned(self) -> Attr {
         Attr {
-            key: self.key.to_string(),
+            key: owned_key(self.key),
             value: match self.value {
                 AttrValue::Bool(flag) => Value::Bool(flag),
                 AttrValue::Text(text) => Value::String(text.into_owned()),
             },
             span: self.span,
         }
+    }
+}
+
+/// `key` as an `Attr` holds it: a block attribute's key that cairn knows (most keys written)
+/// borrows its name from the list of such keys, saving a copy; any other key is copied.
+fn owned_key(key: &str) -> Cow<'static, str> {
+    match BLOCK_KEYS.iter().find(|&&known| known == key) {
+        Some(&known) => Cow::Borrowed(known),
+        None => Cow::Owned(key.to_string()),
     }
 }
 
@@ -306,7 +317,11 @@ pub fn parse_json(text: &str, offset: usize) -> Result<(Attrs, usize), AttrError
             let span = Span::new(offset, offset + consumed);
             let items = map
                 .into_iter()
-                .map(|(key, value)| Attr { key, value, span })
+                .map(|(key, value)| Attr {
+                    key: Cow::Owned(key),
+                    value,
+                    span,
+                })
                 .collect();
             Ok((Attrs { items }, consumed))
         }
@@ -383,7 +398,7 @@ fn flat_json(text: &str, offset: usize) -> Option<(Vec<Attr>, usize)> {
                 return None;
             };
             items.push(Attr {
-                key: key.to_string(),
+                key: owned_key(key),
                 value,
                 span: Span::new(offset, offset),
             });
@@ -448,7 +463,7 @@ mod tests {
             .into_iter()
             .map(|attr| {
                 let attr = attr.into_owned();
-                (attr.key, attr.value)
+                (attr.key.into_owned(), attr.value)
             })
             .collect()
     }
