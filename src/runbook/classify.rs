@@ -5,38 +5,59 @@
 use super::console::{extract, is_repl_prompt, PromptRules, Transcript};
 use super::model::BlockKind;
 use super::options::BlockOptions;
-use super::text::is_one_of_ignore_ascii_case;
 
-/// Languages run by the runbook's shell (front-matter `shell`, default bash).
-const SHELL_FAMILY: &[&str] = &[
-    "sh",
-    "bash",
-    "shell",
-    "console",
-    "shell-session",
-    "sh-session",
-    "shellsession",
-    "terminal",
+/// What a fence's language says about its block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Family {
+    /// Run by the runbook's shell (front-matter `shell`, default bash).
+    Shell,
+    /// A transcript language, run by the runbook's shell too: `# ` is a root prompt there.
+    Console,
+    /// A shell that runs its own blocks.
+    OwnShell,
+    Python,
+    /// Another interpreter, named by the language.
+    Script,
+    /// What the command before printed.
+    Output,
+    /// Anything else: a snippet to show.
+    Other,
+}
+
+/// The languages cairn knows, matched ignoring ASCII case; a lookup reads this list once.
+const LANGUAGES: &[(&str, Family)] = &[
+    ("sh", Family::Shell),
+    ("bash", Family::Shell),
+    ("shell", Family::Shell),
+    ("console", Family::Console),
+    ("shell-session", Family::Console),
+    ("sh-session", Family::Console),
+    ("shellsession", Family::Console),
+    ("terminal", Family::Console),
+    ("zsh", Family::OwnShell),
+    ("fish", Family::OwnShell),
+    ("ksh", Family::OwnShell),
+    ("dash", Family::OwnShell),
+    ("python", Family::Python),
+    ("python3", Family::Python),
+    ("node", Family::Script),
+    ("ruby", Family::Script),
+    ("perl", Family::Script),
+    ("output", Family::Output),
+    ("text", Family::Output),
+    ("log", Family::Output),
+    ("txt", Family::Output),
+    ("plaintext", Family::Output),
+    ("stdout", Family::Output),
+    ("stderr", Family::Output),
 ];
-/// Transcript languages: `# ` is a root prompt there.
-const CONSOLE_LANGS: &[&str] = &[
-    "console",
-    "shell-session",
-    "sh-session",
-    "shellsession",
-    "terminal",
-];
-/// Shells that run their own blocks.
-const OWN_SHELLS: &[&str] = &["zsh", "fish", "ksh", "dash"];
-const OUTPUT_LANGS: &[&str] = &[
-    "output",
-    "text",
-    "log",
-    "txt",
-    "plaintext",
-    "stdout",
-    "stderr",
-];
+
+fn family(lang: &str) -> Family {
+    LANGUAGES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(lang))
+        .map_or(Family::Other, |&(_, family)| family)
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct Classified {
@@ -54,17 +75,13 @@ pub struct Neighbourhood<'a> {
     pub default_shell: &'a str,
 }
 
-pub fn interpreter_for(lang: &str, default_shell: &str) -> Option<String> {
-    if is_one_of_ignore_ascii_case(lang, SHELL_FAMILY) {
-        Some(default_shell.to_string())
-    } else if is_one_of_ignore_ascii_case(lang, &["python", "python3"]) {
-        Some("python3".to_string())
-    } else if is_one_of_ignore_ascii_case(lang, OWN_SHELLS)
-        || is_one_of_ignore_ascii_case(lang, &["node", "ruby", "perl"])
-    {
-        Some(lang.to_ascii_lowercase())
-    } else {
-        None
+/// The interpreter of a block in `lang`, of family `family`.
+fn interpreter(family: Family, lang: &str, default_shell: &str) -> Option<String> {
+    match family {
+        Family::Shell | Family::Console => Some(default_shell.to_string()),
+        Family::Python => Some("python3".to_string()),
+        Family::OwnShell | Family::Script => Some(lang.to_ascii_lowercase()),
+        Family::Output | Family::Other => None,
     }
 }
 
@@ -74,7 +91,8 @@ pub fn classify(
     content: &str,
     around: Neighbourhood,
 ) -> Classified {
-    let console_lang = lang.is_some_and(|lang| is_one_of_ignore_ascii_case(lang, CONSOLE_LANGS));
+    let lang_family = lang.map(family);
+    let console_lang = lang_family == Some(Family::Console);
     let rules = PromptRules {
         console_lang,
         host_tags: console_lang || lang.is_none(),
@@ -94,8 +112,8 @@ pub fn classify(
     if let Some(interpreter) = &options.interpreter {
         return command(interpreter.clone(), extract(content, rules));
     }
-    match lang {
-        None => match extract(content, rules) {
+    let (Some(lang), Some(lang_family)) = (lang, lang_family) else {
+        return match extract(content, rules) {
             Some(transcript) => command(around.default_shell.to_string(), Some(transcript)),
             None if around.previous_is_command => Classified {
                 kind: Some(BlockKind::Output),
@@ -105,9 +123,11 @@ pub fn classify(
                 kind: Some(BlockKind::Snippet),
                 ..Classified::default()
             },
-        },
+        };
+    };
+    match lang_family {
         // Output belongs to the command before it; with none, it is just text to show.
-        Some(lang) if is_one_of_ignore_ascii_case(lang, OUTPUT_LANGS) => Classified {
+        Family::Output => Classified {
             kind: Some(if around.previous_is_command {
                 BlockKind::Output
             } else {
@@ -115,10 +135,12 @@ pub fn classify(
             }),
             ..Classified::default()
         },
-        Some(lang) => match interpreter_for(lang, around.default_shell) {
+        _ => match interpreter(lang_family, lang, around.default_shell) {
             Some(interpreter)
-                if is_one_of_ignore_ascii_case(lang, SHELL_FAMILY)
-                    || is_one_of_ignore_ascii_case(lang, OWN_SHELLS) =>
+                if matches!(
+                    lang_family,
+                    Family::Shell | Family::Console | Family::OwnShell
+                ) =>
             {
                 if let Some(transcript) = extract(content, rules) {
                     return command(interpreter, Some(transcript));
@@ -166,11 +188,14 @@ fn sniff(content: &str) -> Option<&'static str> {
     {
         return Some("JSON");
     }
-    let mut code_lines = content
-        .lines()
-        .map(str::trim_end)
-        .filter(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'));
-    if code_lines.next().is_some_and(is_yaml_key)
+    // The lines without comments; the first of them is `first` unless that is a comment.
+    let mut code_lines = lines.clone().filter(|line| !is_comment(line));
+    let first_code = if is_comment(first) {
+        code_lines.next()
+    } else {
+        Some(first)
+    };
+    if first_code.is_some_and(is_yaml_key)
         && code_lines
             .all(|line| is_yaml_key(line) || is_yaml_item(line) || line.starts_with([' ', '\t']))
     {
@@ -183,6 +208,10 @@ fn sniff(content: &str) -> Option<&'static str> {
         return Some("a PromQL query");
     }
     None
+}
+
+fn is_comment(line: &str) -> bool {
+    line.trim_start().starts_with('#')
 }
 
 /// `key: value` or `key:` with a plain key.

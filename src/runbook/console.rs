@@ -51,7 +51,7 @@ pub fn extract(content: &str, rules: PromptRules) -> Option<Transcript> {
         return None;
     }
     let mut transcript = Transcript::default();
-    let mut expected: Vec<&str> = Vec::new();
+    let mut expected = ExpectedOutput::default();
     let mut current: Option<ConsoleCommand> = None;
     let mut heredocs: Vec<(String, bool)> = Vec::new();
     let mut root = false;
@@ -116,24 +116,49 @@ pub fn extract(content: &str, rules: PromptRules) -> Option<Transcript> {
         if !rules.console_lang && !root && line.trim_start().starts_with('#') {
             continue; // a comment in a prompted shell block
         }
-        expected.push(line);
+        expected.push(line, content.len() - line_offset);
     }
     transcript.commands.extend(current.take());
     if !saw_prompt {
         return None;
     }
-    while expected.last().is_some_and(|line| line.trim().is_empty()) {
-        expected.pop();
-    }
-    let leading_blank = expected
-        .iter()
-        .take_while(|line| line.trim().is_empty())
-        .count();
-    expected.drain(..leading_blank);
-    if !expected.is_empty() {
-        transcript.expected = Some(expected.join("\n"));
-    }
+    transcript.expected = expected.finish();
     Some(transcript)
+}
+
+/// The output lines of a transcript, joined as they come, less the blank lines before the
+/// first line that is not blank and after the last.
+#[derive(Default)]
+struct ExpectedOutput {
+    text: String,
+    /// The length of `text` up to the end of its last line that is not blank.
+    kept: usize,
+}
+
+impl ExpectedOutput {
+    /// Adds `line`; `room` bounds the bytes of all lines still to come, this one included,
+    /// so that the text is allocated once.
+    fn push(&mut self, line: &str, room: usize) {
+        let blank = line.trim().is_empty();
+        if self.text.is_empty() {
+            // Nothing kept yet (a first line is never blank).
+            if blank {
+                return;
+            }
+            self.text.reserve(room);
+        } else {
+            self.text.push('\n');
+        }
+        self.text.push_str(line);
+        if !blank {
+            self.kept = self.text.len();
+        }
+    }
+
+    fn finish(mut self) -> Option<String> {
+        self.text.truncate(self.kept);
+        (!self.text.is_empty()).then_some(self.text)
+    }
 }
 
 /// Whether some line of `content` starts with a shell prompt: the question `extract` answers
@@ -141,13 +166,23 @@ pub fn extract(content: &str, rules: PromptRules) -> Option<Transcript> {
 /// and no root shell is open, so each line is read as `extract` would read it.
 fn has_prompt(content: &str, rules: PromptRules) -> bool {
     let bytes = content.as_bytes();
-    let mut start = 0;
-    while start < bytes.len() {
-        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |n| start + n);
+    let mut from = 0;
+    // `prompt` reads only lines holding one of its six bytes (`$ # @` anywhere, or `% ~ [`
+    // first): jump from one such line to the next, skipping the others unread.
+    while from < bytes.len() {
+        let rest = &bytes[from..];
+        let anywhere = memchr::memchr3(b'$', b'#', b'@', rest);
+        let first_only = memchr::memchr3(b'%', b'~', b'[', &rest[..anywhere.unwrap_or(rest.len())]);
+        let Some(found) = first_only.or(anywhere) else {
+            return false;
+        };
+        let at = from + found;
+        let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |n| n + 1);
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |n| at + n);
         if prompt(content[start..end].trim_end_matches('\r'), rules, false).is_some() {
             return true;
         }
-        start = end + 1;
+        from = end + 1;
     }
     false
 }
@@ -184,18 +219,22 @@ fn strip_continuation_prompt(line: &str) -> (&str, usize) {
 /// `sudo -i`, `sudo su -`, `su -`, `oc debug node/x`: later `# ` lines are root prompts
 /// until `exit`.
 fn next_root_mode(root: bool, command: &str) -> bool {
-    let mut words = command.split_whitespace();
-    match words.next() {
-        Some("exit" | "logout") => false,
+    // The first word decides, and most commands start with none of these: the command is
+    // split into words only for those that do.
+    let trimmed = command.trim_start();
+    let first = &trimmed[..trimmed.find(char::is_whitespace).unwrap_or(trimmed.len())];
+    let words = || command.split_whitespace().skip(1);
+    match first {
+        "exit" | "logout" => false,
         // `su -c cmd` and `sudo sh -c cmd` run one command; only a shell left open is root.
-        Some("su") => !command.split_whitespace().any(|word| word == "-c"),
-        Some("sudo") => {
-            let one_shot = command.split_whitespace().any(|word| word == "-c");
+        "su" => !words().any(|word| word == "-c"),
+        "sudo" => {
+            let one_shot = words().any(|word| word == "-c");
             root || (!one_shot
-                && words
+                && words()
                     .any(|word| matches!(word, "-i" | "-s" | "su" | "bash" | "sh" | "-is" | "-si")))
         }
-        Some("oc" | "kubectl") => root || words.next() == Some("debug"),
+        "oc" | "kubectl" => root || words().next() == Some("debug"),
         _ => root,
     }
 }
@@ -453,6 +492,25 @@ mod tests {
             commands("$ su -c 'id' root\n# note\n$ ls", BASH),
             ["su -c 'id' root", "ls"]
         );
+    }
+
+    #[test]
+    fn prompts_are_found_on_any_line() {
+        for (content, expected) in [
+            ("ls\n% ls\n", true),
+            ("ls\r\n  ~ ls\r\n", true),
+            ("grep '[0-9]' x\nuser@host:~$ ls", true),
+            ("echo 50% [ok]\nls ~/x\n", false),
+            ("echo $HOME # x\nmail me@example.com\n", false),
+            ("ls\n\n[root@db1 ~]# ls", true),
+            ("", false),
+        ] {
+            assert_eq!(has_prompt(content, BASH), expected, "{content:?}");
+            let line_by_line = content
+                .split('\n')
+                .any(|line| prompt(line.trim_end_matches('\r'), BASH, false).is_some());
+            assert_eq!(line_by_line, expected, "{content:?}");
+        }
     }
 
     #[test]
