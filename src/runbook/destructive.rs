@@ -3,7 +3,6 @@
 //! session asks for a typed confirmation even when the author forgot `confirm`.
 
 use super::shell::{scan, ShellScan, Word};
-use super::text::contains_ignore_ascii_case;
 
 /// Why `command` is destructive, if it is: a short phrase naming the culprit.
 pub fn destructive_reason(command: &str) -> Option<String> {
@@ -187,8 +186,9 @@ fn sql_reason(command: &str, comments: &[(usize, usize)]) -> Option<String> {
     None
 }
 
-/// Whether `command` holds `drop`, `delete` or `truncate` in any case. Both `d` words are
-/// looked for in one pass over the `d`s.
+/// Whether `command` holds `drop`, `delete` or `truncate` in any case. Each keyword is
+/// looked for from a letter that is rare in commands: both `d` words from their `d`, and
+/// `truncate` from its `u` (`t` is among the commonest letters).
 fn mentions_sql_keyword(command: &str) -> bool {
     let bytes = command.as_bytes();
     let at = |start: usize, word: &[u8]| {
@@ -197,7 +197,8 @@ fn mentions_sql_keyword(command: &str) -> bool {
             .is_some_and(|found| found.eq_ignore_ascii_case(word))
     };
     memchr::memchr2_iter(b'd', b'D', bytes).any(|start| at(start, b"drop") || at(start, b"delete"))
-        || contains_ignore_ascii_case(command, "truncate")
+        || memchr::memchr2_iter(b'u', b'U', bytes)
+            .any(|u| u.checked_sub(2).is_some_and(|start| at(start, b"truncate")))
 }
 
 #[cfg(test)]
@@ -217,6 +218,7 @@ mod tests {
             ("helm upgrade x --force", "--force"),
             ("FOO=1 kubectl drain node-1", "kubectl drain"),
             ("mysql -e \"delete from users\"", "DELETE without WHERE"),
+            ("psql -c 'Truncate Table t'", "TRUNCATE TABLE"),
         ] {
             assert_eq!(
                 destructive_reason(command).as_deref(),

@@ -128,6 +128,9 @@ const fn byte_set(bytes: &[u8]) -> [bool; 256] {
     set
 }
 
+/// The bytes that can change a `QuoteState` outside quotes.
+const UNQUOTED_SPECIAL: [bool; 256] = byte_set(b"\\'\"#");
+
 /// The offset of the first byte at or after `from` that is in `special` (or the end).
 fn skip_plain(bytes: &[u8], from: usize, special: &[bool; 256]) -> usize {
     bytes[from..]
@@ -604,34 +607,48 @@ impl QuoteState {
     /// Reads `text`, which starts a line (a `#` there opens a comment).
     pub fn feed(&mut self, text: &str) {
         let bytes = text.as_bytes();
-        // Most lines hold no quote, backslash or `#`: they open and close nothing, and a
-        // backslash escaping their first byte is used up.
-        if memchr::memchr3(b'\'', b'"', b'\\', bytes).is_none() && !bytes.contains(&b'#') {
-            self.escaped &= bytes.is_empty();
-            return;
-        }
         let mut i = 0;
         if self.escaped {
             self.escaped = false;
             i = 1;
         }
+        // Each step jumps to the next byte that can change the state; `i` then moves past it
+        // (past the byte it escapes, for a backslash).
         while i < bytes.len() {
-            let byte = bytes[i];
             match self.open {
-                None => match byte {
-                    b'\\' => i += 1,
-                    b'\'' | b'"' => self.open = Some(byte),
-                    b'#' if i == 0 || bytes[i - 1].is_ascii_whitespace() => {
-                        // A comment: the rest of the line.
-                        while i < bytes.len() && bytes[i] != b'\n' {
-                            i += 1;
-                        }
+                None => {
+                    i = skip_plain(bytes, i, &UNQUOTED_SPECIAL);
+                    if i == bytes.len() {
+                        break;
                     }
-                    _ => {}
-                },
-                Some(b'"') if byte == b'\\' => i += 1,
-                Some(open) if byte == open => self.open = None,
-                Some(_) => {}
+                    match bytes[i] {
+                        b'\\' => i += 1,
+                        b'#' if i == 0 || bytes[i - 1].is_ascii_whitespace() => {
+                            // A comment: the rest of the line.
+                            i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+                        }
+                        b'#' => {}
+                        quote => self.open = Some(quote), // `'` or `"`
+                    }
+                }
+                Some(quote) => {
+                    // Only double quotes know escapes.
+                    let found = if quote == b'"' {
+                        memchr::memchr2(quote, b'\\', &bytes[i..])
+                    } else {
+                        memchr::memchr(quote, &bytes[i..])
+                    };
+                    let Some(found) = found else {
+                        i = bytes.len();
+                        break;
+                    };
+                    i += found;
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    } else {
+                        self.open = None;
+                    }
+                }
             }
             i += 1;
         }

@@ -144,11 +144,14 @@ impl VariableAnalysis {
         for &(name, _) in &found {
             self.sets.insert(name);
         }
-        // Only a line that starts with `export` can be a Runme prompt.
-        let exports = command
-            .lines()
-            .filter(|line| line.trim_start().starts_with("export"));
-        self.prompt_env.extend(exports.filter_map(prompt_env));
+        // Only a line that starts with `export` can be a Runme prompt; most commands hold
+        // no `export` at all, and are not split into lines.
+        if command.contains("export") {
+            let exports = command
+                .lines()
+                .filter(|line| line.trim_start().starts_with("export"));
+            self.prompt_env.extend(exports.filter_map(prompt_env));
+        }
     }
 
     /// The analysis of the commands added so far; the analysis is then empty again, ready
@@ -200,7 +203,9 @@ impl UniqueNames {
 
     /// The names, leaving this empty (with its index's allocation).
     fn take(&mut self) -> Vec<String> {
-        self.index.clear();
+        if !self.index.is_empty() {
+            self.index.clear();
+        }
         std::mem::take(&mut self.names)
     }
 }
