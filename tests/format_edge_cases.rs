@@ -154,3 +154,16 @@ fn an_id_taken_by_the_implicit_step_is_a_duplicate_wherever_it_is_reused() {
         .collect();
     assert_eq!(next, ["main", "main", "end"]);
 }
+
+#[test]
+fn a_console_line_ending_in_a_comment_does_not_swallow_the_output() {
+    // The comment used to leave the next line's first byte skipped, so the quote opening
+    // `'two` went unseen, `three'` opened one instead, and the output joined the command.
+    let runbook = parse(
+        "x.md",
+        "## S\n\n```console\n$ echo one # first\n> 'two\n> three'\nout\n```\n",
+    );
+    let block = &runbook.steps[0].blocks[0];
+    assert_eq!(block.commands, ["echo one # first\n'two\nthree'"]);
+    assert_eq!(block.expected_output.as_deref(), Some("out"));
+}

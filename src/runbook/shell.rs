@@ -624,8 +624,12 @@ impl QuoteState {
                     match bytes[i] {
                         b'\\' => i += 1,
                         b'#' if i == 0 || bytes[i - 1].is_ascii_whitespace() => {
-                            // A comment: the rest of the line.
-                            i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+                            // A comment: the rest of the line, which escapes nothing in the
+                            // next one (even when it ends in a backslash).
+                            match memchr::memchr(b'\n', &bytes[i..]) {
+                                Some(newline) => i += newline,
+                                None => break,
+                            }
                         }
                         b'#' => {}
                         quote => self.open = Some(quote), // `'` or `"`
@@ -729,6 +733,20 @@ mod tests {
         );
         quotes.feed("\"");
         assert!(!quotes.is_open());
+    }
+
+    #[test]
+    fn a_comment_at_the_end_of_a_line_escapes_nothing_in_the_next() {
+        let mut quotes = QuoteState::default();
+        quotes.feed("echo one # first");
+        quotes.feed("'two");
+        assert!(quotes.is_open(), "the quote opens the second line");
+        quotes.feed("three'");
+        assert!(!quotes.is_open());
+        // A backslash ending a comment is part of the comment, too.
+        quotes.feed("ls # see \\");
+        quotes.feed("'x");
+        assert!(quotes.is_open());
     }
 
     fn ends_in_open_quote(text: &str) -> bool {
