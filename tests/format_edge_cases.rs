@@ -167,3 +167,26 @@ fn a_console_line_ending_in_a_comment_does_not_swallow_the_output() {
     assert_eq!(block.commands, ["echo one # first\n'two\nthree'"]);
     assert_eq!(block.expected_output.as_deref(), Some("out"));
 }
+
+#[test]
+fn only_a_backslash_the_shell_reads_as_one_continues_a_console_line() {
+    let block = |text: &str| {
+        let runbook = parse("x.md", &format!("## S\n\n```console\n{text}```\n"));
+        let block = runbook.steps[0].blocks[0].clone();
+        (block.commands, block.expected_output)
+    };
+    // In a comment, a backslash is just text; so is an escaped one.
+    assert_eq!(
+        block("$ ls # see \\\nout\n"),
+        (vec!["ls # see \\".to_string()], Some("out".to_string()))
+    );
+    assert_eq!(
+        block("$ echo a\\\\\nout\n"),
+        (vec!["echo a\\\\".to_string()], Some("out".to_string()))
+    );
+    // A real continuation still joins the next line.
+    assert_eq!(
+        block("$ echo a \\\n  b\nout\n"),
+        (vec!["echo a \\\n  b".to_string()], Some("out".to_string()))
+    );
+}

@@ -78,7 +78,11 @@ pub fn extract(content: &str, rules: PromptRules) -> Option<Transcript> {
                 }
                 continue;
             }
-            let continues = command.text.ends_with('\\') || quotes.is_open() || skip > 0;
+            // A backslash continues the line only where the shell reads it so: not in a
+            // comment, and not when it is itself escaped (`echo a\\`). After a here-document
+            // the text ends with its delimiter, which continues nothing.
+            let backslash = command.text.ends_with('\\') && quotes.continues_line();
+            let continues = backslash || quotes.is_open() || skip > 0;
             if continues {
                 command.push_line(continuation, line_offset + skip);
                 quotes.feed(continuation);

@@ -604,6 +604,12 @@ impl QuoteState {
         self.open.is_some()
     }
 
+    /// The last line fed ended in a backslash that escapes its line break (not one inside a
+    /// comment, nor an escaped backslash): the command goes on in the next line.
+    pub fn continues_line(self) -> bool {
+        self.escaped
+    }
+
     /// Reads `text`, which starts a line (a `#` there opens a comment).
     pub fn feed(&mut self, text: &str) {
         let bytes = text.as_bytes();
