@@ -1,9 +1,12 @@
-//! The step graph: resolves every edge (default order, `next=`, `on_ok` / `on_fail`,
+//! The step graph: resolves the edges that name a target (`next=`, `on_ok` / `on_fail`,
 //! decisions) to a step id or `end`, and validates the whole: unknown targets and duplicate
-//! ids are errors, unreachable steps are warnings, loops are noted.
+//! ids are errors, unreachable steps are warnings, loops are noted. The edges of document
+//! order (a step goes on to the next) are added by `Steps` as the steps are made.
 //!
-//! Linear in the size of the runbook: ids are looked up by hash, and "did you mean" hints
-//! are computed for a bounded number of unknown targets.
+//! Linking works from `StepFacts` gathered while each step was made, and reads a step again
+//! only where an edge names a target or a diagnostic needs its words. Linear in the size of
+//! the runbook: ids are looked up by hash, and "did you mean" hints are computed for a
+//! bounded number of unknown targets.
 
 use std::cell::OnceCell;
 use std::hash::BuildHasher;
